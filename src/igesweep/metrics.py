@@ -1,0 +1,86 @@
+"""Summary metrics of model.md §7, computed from the outputs of many lanes at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from igesweep.outputs import METRIC_NAMES
+from igesweep.solver.lane import EVENT_APHERESIS
+
+
+def summary_metrics(
+    times: np.ndarray,
+    free_ige: np.ndarray,
+    fceri_total: np.ndarray,
+    threshold_fold: np.ndarray,
+    fceri_baseline: np.ndarray,
+    event_day: np.ndarray,
+    event_kind: np.ndarray,
+    n_events: np.ndarray,
+    pre_event_free_ige: np.ndarray,
+    *,
+    target_free_ige_ng_ml: float = 50.0,
+    window_days: tuple[float, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Summary metrics per lane.
+
+    Parameters
+    ----------
+    times : ndarray, shape (n_times,)
+        Output days.
+    free_ige, fceri_total, threshold_fold : ndarray, shape (n_lanes, n_times)
+        Outputs (ng/mL, 1/cell, 1).
+    fceri_baseline : ndarray, shape (n_lanes,)
+        Untreated FcεRI per cell.
+    event_day, event_kind, pre_event_free_ige : ndarray, shape (n_lanes, max_events)
+        Events and free IgE (ng/mL) just before each.
+    n_events : ndarray, shape (n_lanes,)
+        Valid events per lane.
+    target_free_ige_ng_ml : float
+        Free-IgE target, ng/mL.
+    window_days : (float, float), optional
+        Evaluation window; defaults to the whole output range.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n_lanes,)
+        The metrics of :data:`igesweep.outputs.METRICS`. They are computed on
+        the output times, except the trough, taken from the state just before
+        the last dose in the window. A failed lane (NaN outputs) gets NaN.
+
+    Raises
+    ------
+    ValueError
+        If no output time falls in the window.
+    """
+    start, stop = window_days if window_days is not None else (times[0], times[-1])
+    in_window = (times >= start) & (times <= stop)
+    if not in_window.any():
+        raise ValueError(f"no output time lies in the metric window [{start}, {stop}]")
+    t = times[in_window]
+    free = free_ige[:, in_window]
+    failed = np.isnan(free).any(axis=1)
+    below = free < target_free_ige_ng_ml
+    reached = below.any(axis=1)
+    time_to_target = np.where(reached, t[np.argmax(below, axis=1)], np.nan)
+    fraction = below.mean(axis=1)
+    last = np.flatnonzero(in_window)[-1]
+    reduction = 1.0 - fceri_total[:, last] / fceri_baseline
+
+    valid = np.arange(event_day.shape[1])[None, :] < n_events[:, None]
+    dose = valid & (event_kind != EVENT_APHERESIS) & (event_day >= start) & (event_day <= stop)
+    has_dose = dose.any(axis=1)
+    last_dose = dose.shape[1] - 1 - np.argmax(dose[:, ::-1], axis=1)
+    trough = np.where(has_dose, pre_event_free_ige[np.arange(len(last_dose)), last_dose], np.nan)
+
+    metrics = {
+        "time_to_target": time_to_target,
+        "fraction_below_target": fraction,
+        "trough_free_ige": trough,
+        "nadir_free_ige": free.min(axis=1),
+        "fceri_reduction": reduction,
+        "max_threshold_fold": threshold_fold[:, in_window].max(axis=1),
+    }
+    for name in METRIC_NAMES:
+        metrics[name] = np.where(failed, np.nan, metrics[name])
+    return metrics

@@ -1,0 +1,100 @@
+"""From a validated scenario and the catalogue to one concrete lane.
+
+A :class:`Lane` holds everything the kernel needs: all parameter values
+(catalogue defaults overridden by the scenario), the sorted event list, the
+output days and the binding option. A scenario that sets every parameter
+explicitly gives a lane that does not depend on the catalogue's numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from igesweep.catalogue import Catalogue
+from igesweep.errors import InputError, unknown_name_message
+from igesweep.parameters import BY_NAME, PARAMETER_NAMES, check_values
+from igesweep.scenario import ExplicitRegimen, RepeatingRegimen, Scenario
+
+#: Order in which events at one time are applied: doses first, then apheresis.
+_KIND_ORDER = {"sc": 0, "iv": 0, "apheresis": 1}
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One patient x scenario, ready to pack.
+
+    Attributes
+    ----------
+    therapy : str
+        Catalogue key of the therapy.
+    values : dict of str to float
+        Every model parameter.
+    events : tuple of (float, str, float)
+        ``(day, kind, mg)`` sorted by day; kind is ``sc``, ``iv`` or ``apheresis``.
+    binding : str
+        ``full`` or ``qe``.
+    """
+
+    therapy: str
+    values: dict[str, float]
+    events: tuple[tuple[float, str, float], ...]
+    binding: str
+
+    def parameter_vector(self) -> np.ndarray:
+        """Values in :data:`igesweep.parameters.PARAMETER_NAMES` order."""
+        return np.array([self.values[n] for n in PARAMETER_NAMES], dtype=np.float64)
+
+
+def regimen_of(scenario: Scenario, catalogue: Catalogue) -> RepeatingRegimen | ExplicitRegimen:
+    """The scenario's regimen, or the therapy's usual regimen for ``regimen: usual``."""
+    if scenario.regimen == "usual":
+        return catalogue.therapies[scenario.therapy].usual_regimen
+    return scenario.regimen  # type: ignore[return-value]
+
+
+def events_of(scenario: Scenario, catalogue: Catalogue) -> tuple[tuple[float, str, float], ...]:
+    """Doses and apheresis sessions as ``(day, kind, mg)``, sorted by day.
+
+    Several events at one day are applied doses first, then apheresis.
+    """
+    events = [(day, route, mg) for day, mg, route in regimen_of(scenario, catalogue).dose_list()]
+    apheresis = scenario.apheresis_days
+    if apheresis is None:
+        apheresis = (catalogue.therapies[scenario.therapy].usual_apheresis_days
+                     if scenario.regimen == "usual" else [])
+    events += [(day, "apheresis", 0.0) for day in apheresis]
+    events.sort(key=lambda e: (e[0], _KIND_ORDER[e[1]]))
+    return tuple(events)
+
+
+def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None) -> Lane:
+    """Combine a scenario with the catalogue into a :class:`Lane`.
+
+    Raises
+    ------
+    InputError
+        For an unknown therapy (with the closest name) or parameter values
+        that are inadmissible once combined (``kd_nm`` 0 with ``kon`` > 0, ...).
+    """
+    if scenario.therapy not in catalogue.therapies:
+        raise InputError(
+            [("therapy", unknown_name_message("therapy", scenario.therapy, catalogue.therapies))],
+            source,
+        )
+    values = {**catalogue.patient_values(), **catalogue.therapy_values(scenario.therapy)}
+    values.update(scenario.patient.model_dump(exclude_none=True))
+    values.update(scenario.therapy_params.model_dump(exclude_none=True))
+    problems = []
+    for name, message in check_values(values):
+        section = "patient" if BY_NAME[name].group == "patient" else "therapy_params"
+        problems.append((f"{section}.{name}", message + " (after applying the catalogue)"))
+    if problems:
+        raise InputError(problems, source)
+    return Lane(
+        therapy=scenario.therapy,
+        values=values,
+        events=events_of(scenario, catalogue),
+        binding=scenario.binding,
+    )

@@ -1,0 +1,331 @@
+"""The scenario file of model.md §9: schema, validation and YAML-path errors.
+
+:func:`parse_scenario` turns a mapping (parsed YAML) into a validated
+:class:`Scenario`; every problem becomes an :class:`~igesweep.errors.InputError`
+entry naming its YAML path (``regimen.dose_mg``) and the allowed values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+
+from igesweep.errors import InputError, unknown_name_message
+from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+PositiveNumber = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+NonNegativeNumber = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
+Count = Annotated[int, Strict(), Field(ge=1)]
+Route = Literal["sc", "iv"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _override_model(name: str, names: tuple[str, ...]) -> type[BaseModel]:
+    """A model with one optional, range-checked float field per parameter."""
+    fields: dict[str, Any] = {}
+    for n in names:
+        p = BY_NAME[n]
+        bounds: dict[str, float] = {"gt": 0.0} if p.positive else {"ge": 0.0}
+        if p.fraction:
+            bounds["le"] = 1.0
+        fields[n] = (
+            Annotated[float, Strict(), AllowInfNan(False), Field(**bounds)] | None,
+            Field(default=None, description=f"{p.description} ({p.unit})"),
+        )
+    return create_model(name, __base__=_Model, **fields)
+
+
+PatientOverrides = _override_model("PatientOverrides", PATIENT_PARAMETERS)
+TherapyOverrides = _override_model("TherapyOverrides", THERAPY_PARAMETERS)
+
+
+class RepeatingRegimen(_Model):
+    """Doses of ``dose_mg`` every ``interval_days`` from ``start_day`` (model.md §6)."""
+
+    route: Route
+    dose_mg: PositiveNumber
+    interval_days: PositiveNumber
+    n_doses: Count | None = None
+    until_day: Number | None = None
+    start_day: NonNegativeNumber = 0.0
+    loading_doses: list[tuple[NonNegativeNumber, PositiveNumber]] = []
+
+    @model_validator(mode="after")
+    def _one_end(self) -> RepeatingRegimen:
+        if (self.n_doses is None) == (self.until_day is None):
+            raise ValueError("give exactly one of n_doses or until_day")
+        if self.until_day is not None and self.until_day < self.start_day:
+            raise ValueError(f"until_day ({self.until_day}) is before start_day ({self.start_day})")
+        return self
+
+    def dose_list(self) -> list[tuple[float, float, str]]:
+        """Every dose as ``(day, mg, route)``, loading doses included."""
+        if self.n_doses is not None:
+            n = self.n_doses
+        else:
+            assert self.until_day is not None
+            n = math.floor((self.until_day - self.start_day) / self.interval_days * (1 + 1e-12)) + 1
+        doses = [(self.start_day + i * self.interval_days, self.dose_mg, self.route)
+                 for i in range(n)]
+        doses += [(day, mg, self.route) for day, mg in self.loading_doses]
+        return doses
+
+
+class ExplicitRegimen(_Model):
+    """An explicit list of ``[day, mg, route]`` doses."""
+
+    doses: list[tuple[NonNegativeNumber, PositiveNumber, Route]]
+
+    def dose_list(self) -> list[tuple[float, float, str]]:
+        """Every dose as ``(day, mg, route)``."""
+        return [tuple(d) for d in self.doses]  # type: ignore[misc]
+
+
+class TimeGrid(_Model):
+    """Output days ``start, start + step, ...`` up to and including ``stop``."""
+
+    start: NonNegativeNumber = 0.0
+    stop: Number
+    step: PositiveNumber
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeGrid:
+        if not self.stop > self.start:
+            raise ValueError(f"stop ({self.stop}) must be greater than start ({self.start})")
+        return self
+
+    def days(self) -> np.ndarray:
+        """The output days as an array."""
+        n = math.floor((self.stop - self.start) / self.step * (1 + 1e-12)) + 1
+        return self.start + self.step * np.arange(n, dtype=np.float64)
+
+
+class SolverOptions(_Model):
+    """Tolerances and limits of the compiled integrator."""
+
+    rtol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-6
+    atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-10
+    max_steps: Count = 100_000
+
+
+class MetricOptions(_Model):
+    """Free-IgE target and evaluation window of the summary metrics (model.md §7)."""
+
+    target_free_ige_ng_ml: PositiveNumber = 50.0
+    window_days: tuple[Number, Number] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricOptions:
+        if self.window_days is not None and not self.window_days[1] >= self.window_days[0]:
+            raise ValueError("window_days must be [start, stop] with stop >= start")
+        return self
+
+
+def _strictly_increasing(days: list[float]) -> list[float]:
+    if not days:
+        raise ValueError("the list of output days is empty")
+    if any(b <= a for a, b in itertools.pairwise(days)):
+        raise ValueError(f"output days must be strictly increasing, got {days}")
+    return days
+
+
+def _regimen_tag(value: Any) -> str | None:
+    if value == "usual":
+        return "<usual>"
+    if isinstance(value, Mapping):
+        return "<explicit>" if "doses" in value else "<repeating>"
+    return None
+
+
+def _times_tag(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return "<grid>"
+    if isinstance(value, list):
+        return "<list>"
+    return None
+
+
+Regimen = Annotated[
+    Annotated[RepeatingRegimen, Tag("<repeating>")]
+    | Annotated[ExplicitRegimen, Tag("<explicit>")]
+    | Annotated[Literal["usual"], Tag("<usual>")],
+    Discriminator(
+        _regimen_tag,
+        custom_error_type="regimen",
+        custom_error_message=(
+            "must be 'usual', a repeating regimen {route, dose_mg, interval_days, "
+            "n_doses | until_day, start_day, loading_doses} or {doses: [[day, mg, route], ...]}"
+        ),
+    ),
+]
+Times = Annotated[
+    Annotated[TimeGrid, Tag("<grid>")]
+    | Annotated[list[NonNegativeNumber], AfterValidator(_strictly_increasing), Tag("<list>")],
+    Discriminator(
+        _times_tag,
+        custom_error_type="times",
+        custom_error_message="must be {start, stop, step} or a list of days",
+    ),
+]
+
+
+class Scenario(_Model):
+    """A validated scenario (model.md §9)."""
+
+    therapy: Annotated[str, Strict()]
+    therapy_params: TherapyOverrides = TherapyOverrides()  # type: ignore[valid-type]
+    patient: PatientOverrides = PatientOverrides()  # type: ignore[valid-type]
+    regimen: Regimen
+    apheresis_days: list[NonNegativeNumber] | None = None
+    times: Times
+    binding: Literal["full", "qe"] = "full"
+    solver: SolverOptions = SolverOptions()
+    metrics: MetricOptions = MetricOptions()
+
+    def output_days(self) -> np.ndarray:
+        """Output days as a float64 array."""
+        if isinstance(self.times, TimeGrid):
+            return self.times.days()
+        return np.asarray(self.times, dtype=np.float64)
+
+
+_MESSAGES = {
+    "missing": "missing required key",
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "string_type": "must be a string",
+    "finite_number": "must be a finite number",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+}
+
+
+def _yaml_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.startswith("<"))]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out
+
+
+_TAGGED_MODELS: dict[str, type[BaseModel]] = {
+    "<repeating>": RepeatingRegimen,
+    "<explicit>": ExplicitRegimen,
+    "<grid>": TimeGrid,
+}
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    """The first BaseModel class inside a (possibly nested) annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Keys allowed in the mapping that holds ``loc[-1]``."""
+    current: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if current is None:
+            return []
+        if isinstance(part, str) and part in _TAGGED_MODELS:
+            current = _TAGGED_MODELS[part]
+            continue
+        field = current.model_fields.get(str(part))
+        current = _first_model(field.annotation) if field is not None else None
+    return sorted(current.model_fields) if current is not None else []
+
+
+def validation_problems(err: ValidationError, model: type[BaseModel]) -> list[tuple[str, str]]:
+    """Turn a pydantic error into ``(yaml_path, message)`` pairs."""
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        path = _yaml_path(loc)
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            name = str(loc[-1])
+            msg = unknown_name_message("key", name, _allowed_keys(model, loc))
+        elif kind == "literal_error":
+            msg = f"got {e['input']!r}; allowed: {e['ctx']['expected']}"
+        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            msg = f"{e['msg'].replace('Input should be', 'must be')}, got {e['input']!r}"
+        elif kind == "missing" and isinstance(loc[-1], int):
+            msg = "missing list item"
+        elif kind in _MESSAGES:
+            got = "" if kind == "missing" else f", got {e['input']!r}"
+            msg = _MESSAGES[kind] + got
+        elif kind == "value_error":
+            msg = str(e["ctx"]["error"])
+        else:
+            msg = e["msg"]
+        problems.append((path, msg))
+    return problems
+
+
+def parse_scenario(data: Any, source: str | None = None) -> Scenario:
+    """Validate a parsed scenario mapping.
+
+    Parameters
+    ----------
+    data : Any
+        The parsed YAML (a mapping).
+    source : str, optional
+        Where it came from, for messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        Listing every problem with its YAML path.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError([("", "a scenario must be a mapping of keys to values")], source)
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as err:
+        raise InputError(validation_problems(err, Scenario), source) from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file, turning read and syntax errors into :class:`InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise InputError([("", f"cannot read file: {err.strerror}")], str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise InputError([("", f"not valid YAML: {err}")], str(path)) from None

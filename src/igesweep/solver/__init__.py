@@ -1,0 +1,6 @@
+"""Compiled stiff integrators: RODAS4 per lane, batch drivers, status codes."""
+
+from igesweep.solver.batch import BatchResult, LaneBatch, solve_batch
+from igesweep.solver.status import STATUS_MEANINGS, STATUS_OK
+
+__all__ = ["STATUS_MEANINGS", "STATUS_OK", "BatchResult", "LaneBatch", "solve_batch"]

@@ -1,0 +1,312 @@
+"""Integration of one lane: adaptive RODAS4 steps, forced stops, events and outputs.
+
+A lane is one patient x scenario. Dose and apheresis times and output times
+are forced step points: the integrator never steps over them. At a time that
+holds events, every event is applied before that time's output is recorded
+(model.md §6). The function never raises; it returns a status code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from igesweep._jit import jit
+from igesweep.model import (
+    BINDING_QE,
+    I_A,
+    I_C,
+    I_D,
+    I_DP,
+    I_E,
+    I_R,
+    I_RD,
+    I_RE,
+    K_APH,
+    K_E0,
+    K_MW,
+    K_R0,
+    K_RE0,
+    K_V,
+    N_STATES,
+    derive,
+    initial_state,
+    jacobian,
+    outputs_from_state,
+    qe_species,
+    rhs,
+    species,
+)
+from igesweep.solver.rodas4 import ERROR_EXPONENT, error_norm, rodas4_step
+from igesweep.solver.status import (
+    STATUS_MAX_STEPS,
+    STATUS_NON_FINITE,
+    STATUS_OK,
+    STATUS_STEP_UNDERFLOW,
+)
+from igesweep.units import IGE_MW_KDA
+
+EVENT_SC = 0
+EVENT_IV = 1
+EVENT_APHERESIS = 2
+EVENT_CODES = {"sc": EVENT_SC, "iv": EVENT_IV, "apheresis": EVENT_APHERESIS}
+
+#: Number of output variables written per time point (model.md §7).
+N_OUTPUTS = 10
+#: Entries of the per-lane statistics vector.
+STAT_STEPS, STAT_REJECTED, STAT_JACOBIANS = 0, 1, 2
+N_STATS = 3
+
+_SAFETY = 0.9
+_FAC_MAX = 6.0  # largest growth of the step in one go
+_FAC_MIN = 0.2  # largest shrink of the step after a rejection
+
+
+@jit
+def _shrink_factor(err: float) -> float:
+    """Ratio old/new step size suggested by an error estimate (bounded both ways)."""
+    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, err**ERROR_EXPONENT / _SAFETY))
+
+
+@jit
+def _apply_event(y: np.ndarray, r: np.ndarray, binding: int, kind: int, mg: float) -> None:
+    nmol = mg * 1000.0 / r[K_MW]
+    if kind == EVENT_SC:
+        y[I_A] += nmol
+    elif kind == EVENT_IV:
+        # D (full) or DT (QE) lives in slot I_D
+        y[I_D] += nmol / r[K_V]
+    else:
+        keep = 1.0 - r[K_APH]
+        if binding == BINDING_QE:
+            d, e, c, _ = qe_species(y, r)
+            y[I_D] = d + c * keep
+            y[I_E] = (e + c) * keep
+        else:
+            y[I_E] *= keep
+            y[I_C] *= keep
+
+
+@jit
+def _absolute_tolerance(r: np.ndarray, max_dose_nmol: float, atol: float, out: np.ndarray) -> None:
+    """Per-state absolute tolerance: ``atol`` times the natural scale of each state."""
+    dose_scale = max_dose_nmol if max_dose_nmol > 0.0 else 1.0
+    conc_scale = dose_scale / r[K_V]
+    receptors = r[K_R0] + r[K_RE0]
+    out[:] = atol
+    out[I_A] = atol * dose_scale
+    out[I_D] = atol * conc_scale
+    out[I_DP] = atol * conc_scale
+    out[I_E] = atol * r[K_E0]
+    out[I_C] = atol * r[K_E0]
+    out[I_R] = atol * receptors
+    out[I_RE] = atol * receptors
+    out[I_RD] = atol * receptors
+
+
+@jit
+def _initial_step(
+    y: np.ndarray,
+    f0: np.ndarray,
+    r: np.ndarray,
+    binding: int,
+    atol: np.ndarray,
+    rtol: float,
+    h_max: float,
+    ytmp: np.ndarray,
+    ftmp: np.ndarray,
+) -> float:
+    """Starting step size (Hairer, Nørsett & Wanner I, §II.4, algorithm of ``hinit``)."""
+    n = y.shape[0]
+    d0 = 0.0
+    d1 = 0.0
+    for i in range(n):
+        sk = atol[i] + rtol * abs(y[i])
+        d0 += (y[i] / sk) ** 2
+        d1 += (f0[i] / sk) ** 2
+    d0 = math.sqrt(d0 / n)
+    d1 = math.sqrt(d1 / n)
+    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+    h0 = min(h0, h_max)
+    for i in range(n):
+        ytmp[i] = y[i] + h0 * f0[i]
+    rhs(ytmp, r, binding, ftmp)
+    d2 = 0.0
+    for i in range(n):
+        sk = atol[i] + rtol * abs(y[i])
+        d2 += ((ftmp[i] - f0[i]) / sk) ** 2
+    d2 = math.sqrt(d2 / n) / h0
+    big = max(d1, d2)
+    if big <= 1e-15 or not math.isfinite(big):
+        h1 = max(1e-6, h0 * 1e-3)
+    else:
+        h1 = (0.01 / big) ** 0.2
+    return min(100.0 * h0, h1, h_max)
+
+
+@jit
+def integrate_lane(
+    p: np.ndarray,
+    binding: int,
+    ev_t: np.ndarray,
+    ev_kind: np.ndarray,
+    ev_mg: np.ndarray,
+    n_ev: int,
+    t_out: np.ndarray,
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    out: np.ndarray,
+    pre_event_free_ige: np.ndarray,
+    stats: np.ndarray,
+) -> int:
+    """Integrate one lane and write its outputs.
+
+    Parameters
+    ----------
+    p : ndarray, shape (n_parameters,)
+        Packed parameters.
+    binding : int
+        ``BINDING_FULL`` or ``BINDING_QE``.
+    ev_t, ev_kind, ev_mg : ndarray, shape (>= n_ev,)
+        Event days (sorted, non-decreasing), kinds (``EVENT_*``) and amounts (mg).
+    n_ev : int
+        Number of events of this lane.
+    t_out : ndarray, shape (n_t,)
+        Strictly increasing output days.
+    rtol, atol : float
+        Relative tolerance, and absolute tolerance relative to each state's
+        natural scale (largest dose, E0, receptor baseline, 1).
+    max_steps : int
+        Accepted plus rejected steps allowed before giving up.
+    out : ndarray, shape (N_OUTPUTS, n_t)
+        Receives the model.md §7 outputs; NaN after a failure.
+    pre_event_free_ige : ndarray, shape (>= n_ev,)
+        Receives free IgE (ng/mL) just before each event (NaN if never reached).
+    stats : ndarray of int64, shape (N_STATS,)
+        Receives steps accepted, steps rejected, Jacobians evaluated.
+
+    Returns
+    -------
+    int
+        ``STATUS_OK`` or a failure code of :mod:`igesweep.solver.status`.
+    """
+    n = N_STATES
+    n_t = t_out.shape[0]
+    out[:, :] = np.nan
+    pre_event_free_ige[:n_ev] = np.nan
+    stats[:] = 0
+    r = derive(p)
+    y = np.empty(n)
+    initial_state(r, y)
+    for i in range(r.shape[0]):
+        if not math.isfinite(r[i]):
+            return STATUS_NON_FINITE
+    max_dose = 0.0
+    for e in range(n_ev):
+        if ev_kind[e] != EVENT_APHERESIS:
+            max_dose = max(max_dose, ev_mg[e] * 1000.0 / r[K_MW])
+    atol_v = np.empty(n)
+    _absolute_tolerance(r, max_dose, atol, atol_v)
+
+    f0 = np.empty(n)
+    jac = np.empty((n, n))
+    lu = np.empty((n, n))
+    piv = np.zeros(n, dtype=np.int64)
+    k = np.empty((5, n))
+    ytmp = np.empty(n)
+    ftmp = np.empty(n)
+    y_new = np.empty(n)
+    y_err = np.empty(n)
+    o = np.empty(N_OUTPUTS)
+
+    t = t_out[0]
+    if n_ev > 0 and ev_t[0] < t:
+        t = ev_t[0]
+    ie = 0
+    io = 0
+    h = 0.0
+    h_old = 0.0
+    err_old = 1.0
+    first = True
+    rejected_last = False
+    restart = True
+    n_attempts = 0
+    while True:
+        # events at t, then outputs at t
+        while ie < n_ev and ev_t[ie] <= t:
+            _, e_free, _ = species(y, r, binding)
+            pre_event_free_ige[ie] = IGE_MW_KDA * e_free
+            _apply_event(y, r, binding, ev_kind[ie], ev_mg[ie])
+            ie += 1
+            restart = True
+        while io < n_t and t_out[io] <= t:
+            outputs_from_state(y, r, binding, o)
+            for v in range(N_OUTPUTS):
+                out[v, io] = o[v]
+            io += 1
+        if io == n_t:
+            return STATUS_OK
+        t_stop = t_out[io]
+        if ie < n_ev and ev_t[ie] < t_stop:
+            t_stop = ev_t[ie]
+
+        # adaptive steps from t to t_stop
+        rhs(y, r, binding, f0)
+        if restart:
+            h = _initial_step(y, f0, r, binding, atol_v, rtol, t_stop - t, ytmp, ftmp)
+            first = True
+            rejected_last = False
+            h_old = h
+            err_old = 1.0
+            restart = False
+        need_jac = True
+        while t < t_stop:
+            if n_attempts >= max_steps:
+                return STATUS_MAX_STEPS
+            remaining = t_stop - t
+            last = h >= 0.9 * remaining
+            h_step = remaining if last else h
+            if need_jac:
+                jacobian(y, r, binding, jac)
+                stats[STAT_JACOBIANS] += 1
+                need_jac = False
+            n_attempts += 1
+            ok = rodas4_step(y, f0, jac, r, binding, h_step, lu, piv, k, ytmp, ftmp, y_new, y_err)
+            err = error_norm(y, y_new, y_err, atol_v, rtol) if ok else math.inf
+            if err <= 1.0:
+                # accepted: Gustafsson's predictive controller
+                fac = _shrink_factor(err)
+                if not first:
+                    # predictive factor from the last two errors and steps
+                    pred = (h_old / h_step) * (err * err / err_old) ** ERROR_EXPONENT / _SAFETY
+                    fac = max(fac, max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, pred)))
+                h_new = h_step / fac
+                if rejected_last:
+                    h_new = min(h_new, h_step)
+                first = False
+                rejected_last = False
+                h_old = h_step
+                err_old = max(0.01, err)
+                t = t_stop if last else t + h_step
+                for i in range(n):
+                    y[i] = y_new[i]
+                # a step cut short to land on a stop says little about the natural step
+                h = max(h, h_new) if (last and h_step < h) else h_new
+                stats[STAT_STEPS] += 1
+                rhs(y, r, binding, f0)
+                for i in range(n):
+                    if not math.isfinite(y[i]) or not math.isfinite(f0[i]):
+                        return STATUS_NON_FINITE
+                need_jac = True
+            else:
+                stats[STAT_REJECTED] += 1
+                rejected_last = True
+                if math.isfinite(err):
+                    h = h_step / _shrink_factor(err)
+                else:
+                    h = h_step * _FAC_MIN
+                if h < 1e-14 * max(1.0, abs(t)):
+                    return STATUS_STEP_UNDERFLOW
+    return STATUS_OK

@@ -1,0 +1,16 @@
+"""Per-lane status codes returned by the compiled kernels (they never raise)."""
+
+from __future__ import annotations
+
+STATUS_OK = 0
+STATUS_MAX_STEPS = 1
+STATUS_NON_FINITE = 2
+STATUS_STEP_UNDERFLOW = 3
+
+#: Meaning of each code, for messages and the ``flag_meanings`` attribute of outputs.
+STATUS_MEANINGS: dict[int, str] = {
+    STATUS_OK: "ok",
+    STATUS_MAX_STEPS: "too_many_steps",
+    STATUS_NON_FINITE: "non_finite_state",
+    STATUS_STEP_UNDERFLOW: "step_size_underflow",
+}
