@@ -17,8 +17,9 @@ from igesweep.errors import InputError, unknown_name_message
 from igesweep.parameters import BY_NAME, PARAMETER_NAMES, check_values
 from igesweep.scenario import ExplicitRegimen, RepeatingRegimen, Scenario
 
-#: Order in which events at one time are applied: doses first, then apheresis.
-_KIND_ORDER = {"sc": 0, "iv": 0, "apheresis": 1}
+#: Order in which events at one time are applied: apheresis first, then doses
+#: (a drug given on the day of a session is given after it, so it is not removed).
+_KIND_ORDER = {"apheresis": 0, "sc": 1, "iv": 1}
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def regimen_of(scenario: Scenario, catalogue: Catalogue) -> RepeatingRegimen | E
 def events_of(scenario: Scenario, catalogue: Catalogue) -> tuple[tuple[float, str, float], ...]:
     """Doses and apheresis sessions as ``(day, kind, mg)``, sorted by day.
 
-    Several events at one day are applied doses first, then apheresis.
+    Several events at one day are applied apheresis first, then doses.
     """
     events = [(day, route, mg) for day, mg, route in regimen_of(scenario, catalogue).dose_list()]
     apheresis = scenario.apheresis_days

@@ -127,7 +127,7 @@ class SolverOptions(_Model):
     """Tolerances and limits of the compiled integrator."""
 
     rtol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-6
-    atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-10
+    atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-12
     max_steps: Count = 100_000
 
 
@@ -155,13 +155,17 @@ def _strictly_increasing(days: list[float]) -> list[float]:
 def _regimen_tag(value: Any) -> str | None:
     if value == "usual":
         return "<usual>"
+    if isinstance(value, ExplicitRegimen):
+        return "<explicit>"
+    if isinstance(value, RepeatingRegimen):
+        return "<repeating>"
     if isinstance(value, Mapping):
         return "<explicit>" if "doses" in value else "<repeating>"
     return None
 
 
 def _times_tag(value: Any) -> str | None:
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping | TimeGrid):
         return "<grid>"
     if isinstance(value, list):
         return "<list>"

@@ -135,7 +135,7 @@ def solve_batch(
     batch: LaneBatch,
     *,
     rtol: float = 1e-6,
-    atol: float = 1e-10,
+    atol: float = 1e-12,
     max_steps: int = 100_000,
     parallel: bool | None = None,
 ) -> BatchResult:
