@@ -48,26 +48,26 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 __all__ = [
-    "IU_ML_TO_NM",
-    "IGE_MW_KDA",
     "ATOL_FLOOR",
-    "PATIENT_PARAMETER_NAMES",
-    "THERAPY_PARAMETER_NAMES",
-    "PARAMETER_NAMES",
-    "STATE_NAMES",
-    "QE_STATE_NAMES",
-    "OUTPUT_NAMES",
     "EVENT_KINDS",
+    "IGE_MW_KDA",
+    "IU_ML_TO_NM",
+    "OUTPUT_NAMES",
+    "PARAMETER_NAMES",
+    "PATIENT_PARAMETER_NAMES",
+    "QE_STATE_NAMES",
+    "STATE_NAMES",
+    "THERAPY_PARAMETER_NAMES",
     "Derived",
     "derive",
     "initial_state",
-    "state_scales",
-    "qe_complex",
-    "rhs_full",
     "jac_full",
-    "rhs_qe",
     "jac_qe",
+    "qe_species",
+    "rhs_full",
+    "rhs_qe",
     "solve_reference",
+    "state_scales",
 ]
 
 #: Molar mass of IgE (kDa): 1 nM IgE = 190 ng/mL.
@@ -422,25 +422,40 @@ def jac_full(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
     return J
 
 
-def qe_complex(DT, ET, kd: float, kon: float):
-    """Quasi-equilibrium complex ``C`` from total drug ``DT`` and total IgE ``ET`` (nM).
+def qe_species(DT, ET, kd: float, kon: float):
+    """Quasi-equilibrium free drug ``D``, free IgE ``E`` and complex ``C`` (nM) from the totals.
 
-    ``C`` is the smaller root of ``C**2 - (DT + ET + kd)*C + DT*ET = 0``,
-    evaluated as ``2*DT*ET / (S + sqrt(disc))`` with ``S = DT + ET + kd`` and
-    ``disc = (DT - ET)**2 + kd*(kd + 2*(DT + ET))`` (= ``S**2 - 4*DT*ET``), a
-    form free of cancellation.  A drug with ``kon == 0`` does not bind: ``C = 0``.
-    Works on scalars and arrays.
+    ``C`` is the smaller root of ``C**2 - (DT + ET + kd)*C + DT*ET = 0``
+    (model.md section 5b), ``D = DT - C`` and ``E = ET - C``.  All three share
+    the discriminant ``root**2 = (DT - ET)**2 + kd*(kd + 2*(DT + ET))`` and are
+    evaluated without cancellation:
+
+    * ``C = 2*DT*ET / (DT + ET + kd + root)``;
+    * ``E = (root - (DT - ET + kd)) / 2``, taken as
+      ``2*kd*ET / (root + (DT - ET + kd))`` when drug is in excess, so that a
+      free IgE suppressed many decades below ``ET`` keeps its relative
+      precision; ``D`` likewise with the roles of drug and IgE swapped.
+
+    A drug with ``kon == 0`` does not bind: ``C = 0``, ``D = DT``, ``E = ET``.
+    Works on scalars and arrays (non-negative totals).
     """
-    DT = np.asarray(DT, dtype=float)
-    ET = np.asarray(ET, dtype=float)
+    DT, ET = np.broadcast_arrays(np.asarray(DT, dtype=float), np.asarray(ET, dtype=float))
     if kon == 0.0:
-        return np.zeros(np.broadcast(DT, ET).shape)[()]
-    S = DT + ET + kd
+        return DT.copy()[()], ET.copy()[()], np.zeros(DT.shape)[()]
     root = np.sqrt((DT - ET) ** 2 + kd * (kd + 2.0 * (DT + ET)))
-    den = S + root
     with np.errstate(invalid="ignore", divide="ignore"):
+        den = DT + ET + kd + root
         C = np.where(den > 0.0, 2.0 * DT * ET / np.where(den > 0.0, den, 1.0), 0.0)
-    return C[()]
+        E = _free_part(ET, DT - ET + kd, kd, root)
+        D = _free_part(DT, ET - DT + kd, kd, root)
+    return D[()], E[()], C[()]
+
+
+def _free_part(total, b, kd, root):
+    """``(root - b)/2`` without cancellation; ``b`` = the other total - this total + kd."""
+    den = root + b
+    safe = np.where(den > 0.0, den, 1.0)
+    return np.where(b > 0.0, np.where(den > 0.0, 2.0 * kd * total / safe, 0.0), 0.5 * (root - b))
 
 
 def _qe_species(y: np.ndarray, d: Derived):
@@ -448,9 +463,7 @@ def _qe_species(y: np.ndarray, d: Derived):
     DT, ET = y[_QDT], y[_QET]
     if d.kon == 0.0:
         return DT, ET, 0.0, 0.0, 0.0
-    C = float(qe_complex(DT, ET, d.kd, d.kon))
-    D = DT - C
-    E = ET - C
+    D, E, C = (float(v) for v in qe_species(DT, ET, d.kd, d.kon))
     # Implicit differentiation of C^2 - S*C + DT*ET = 0: dg/dC = 2C - S = -root,
     # dg/dDT = ET - C = E, dg/dET = DT - C = D.
     root = math.sqrt((DT - ET) ** 2 + d.kd * (d.kd + 2.0 * (DT + ET)))
@@ -714,10 +727,10 @@ def solve_reference(
     else:
         for i, name in enumerate(QE_STATE_NAMES):
             result[name] = states[i].copy()
-        C = np.asarray(qe_complex(result["DT"], result["ET"], d.kd, d.kon), dtype=float)
-        result["C"] = C
-        result["D"] = result["DT"] - C
-        result["E"] = result["ET"] - C
+        D, E, C = qe_species(result["DT"], result["ET"], d.kd, d.kon)
+        result["D"] = np.asarray(D, dtype=float)
+        result["E"] = np.asarray(E, dtype=float)
+        result["C"] = np.asarray(C, dtype=float)
     out = _outputs(
         d,
         result["D"],

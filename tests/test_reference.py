@@ -7,6 +7,7 @@ model.md section 4, finite differences, or the event rules of section 6.
 
 from __future__ import annotations
 
+import decimal
 import math
 import sys
 from pathlib import Path
@@ -372,17 +373,33 @@ def test_qe_jacobian_matches_finite_differences(seed):
         assert_jacobian_matches(ref.rhs_qe, ref.jac_qe, y, d, scale)
 
 
-def test_qe_complex_is_the_physical_root():
+def exact_qe_free_ige(DT, ET, kd):
+    """Free IgE at quasi-equilibrium in 60-digit decimal arithmetic."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        DT, ET, kd = (decimal.Decimal(repr(float(v))) for v in (DT, ET, kd))
+        S = DT + ET + kd
+        C = (S - (S * S - 4 * DT * ET).sqrt()) / 2
+        return float(ET - C)
+
+
+def test_qe_species_are_the_physical_root():
     rng = np.random.default_rng(7)
     DT, ET, kd = rng.uniform(0.0, 10.0, 50), rng.uniform(0.0, 10.0, 50), 0.3
-    C = ref.qe_complex(DT, ET, kd, kon=1.0)
+    D, E, C = ref.qe_species(DT, ET, kd, kon=1.0)
     assert np.all(C >= 0.0) and np.all(C <= np.minimum(DT, ET))
-    # Equilibrium: (DT - C)(ET - C) = kd*C.
-    np.testing.assert_allclose((DT - C) * (ET - C), kd * C, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(D + C, DT, rtol=1e-14)
+    np.testing.assert_allclose(E + C, ET, rtol=1e-14)
+    # Equilibrium: D*E = kd*C.
+    np.testing.assert_allclose(D * E, kd * C, rtol=1e-12, atol=1e-14)
     # Tiny drug against plenty of IgE: C ~ DT*ET/(ET + kd) without cancellation.
-    c_small = ref.qe_complex(1e-12, 5.0, 1e-3, kon=1.0)
+    _, _, c_small = ref.qe_species(1e-12, 5.0, 1e-3, kon=1.0)
     assert c_small == pytest.approx(1e-12 * 5.0 / (5.0 + 1e-3), rel=1e-10)
-    assert ref.qe_complex(3.0, 4.0, 0.1, kon=0.0) == 0.0
+    # Free IgE held 10^6-fold below its total by a picomolar binder in excess.
+    for dt, et, k in ((200.0, 5.0, 2e-5), (5.0, 200.0, 2e-5), (7.0, 7.0, 1e-9)):
+        _, e, _ = ref.qe_species(dt, et, k, kon=1.0)
+        assert e == pytest.approx(exact_qe_free_ige(dt, et, k), rel=1e-13)
+    assert ref.qe_species(3.0, 4.0, 0.1, kon=0.0) == (3.0, 4.0, 0.0)
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,8 @@ def test_ige_ng_ml_round_trip():
     # 1 nM IgE = 190 ng/mL; 50 ng/mL = 0.26315789... nM = 20.8333 IU/mL
     assert units.ige_nm_to_ng_ml(1.0) == 190.0
     assert units.ige_ng_ml_to_nm(50.0) == pytest.approx(0.2631578947368421, rel=1e-15)
-    assert units.ige_nm_to_iu_ml(units.ige_ng_ml_to_nm(50.0)) == pytest.approx(20.833333333333, rel=1e-12)
+    iu_ml = units.ige_nm_to_iu_ml(units.ige_ng_ml_to_nm(50.0))
+    assert iu_ml == pytest.approx(20.833333333333, rel=1e-12)
 
 
 def test_drug_mg_to_nmol_and_concentration():

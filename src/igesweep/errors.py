@@ -31,7 +31,10 @@ class InputError(Exception):
 
 def suggest(name: str, allowed: Iterable[str]) -> str:
     """Return ``"did you mean 'x'? "`` for the closest allowed name, or ``""``."""
-    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+    allowed = list(allowed)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
+    if not close:
+        close = [a for a in allowed if a.startswith(name) or name.startswith(a)][:1]
     return f"did you mean '{close[0]}'? " if close else ""
 
 

@@ -154,9 +154,10 @@ def solve_batch(
         Step attempts allowed per lane.
     parallel : bool or None
         ``True``: spread lanes over Numba threads; ``False``: run in this
-        thread. ``None`` (default) chooses parallel in the main thread and
-        serial inside any other thread, where nested thread pools would
-        oversubscribe the cores or trip Numba's workqueue layer.
+        thread. ``None`` (default) chooses parallel for more than one lane in
+        the main thread, and serial inside any other thread, where nested
+        thread pools would oversubscribe the cores or trip Numba's workqueue
+        layer.
 
     Returns
     -------
@@ -172,7 +173,7 @@ def solve_batch(
     stats = np.zeros((n, N_STATS), dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     if parallel is None:
-        parallel = not _in_foreign_thread()
+        parallel = n > 1 and not _in_foreign_thread()
     driver = run_lanes_parallel if parallel else run_lanes_serial
     driver(
         np.ascontiguousarray(batch.params, dtype=np.float64),

@@ -61,6 +61,8 @@ N_STATS = 3
 _SAFETY = 0.9
 _FAC_MAX = 6.0  # largest growth of the step in one go
 _FAC_MIN = 0.2  # largest shrink of the step after a rejection
+_NEGLIGIBLE = 1e-12  # relative length of a time gap that is stepped over without integrating
+_CLAMP = 100.0  # negative values within this many absolute tolerances are set to zero
 
 
 @jit
@@ -262,6 +264,9 @@ def integrate_lane(
             err_old = 1.0
             restart = False
         need_jac = True
+        if t_stop - t <= _NEGLIGIBLE * max(1.0, abs(t_stop)):
+            # a gap far below any time scale of the model: nothing moves
+            t = t_stop
         while t < t_stop:
             if n_attempts >= max_steps:
                 return STATUS_MAX_STEPS
@@ -291,7 +296,9 @@ def integrate_lane(
                 err_old = max(0.01, err)
                 t = t_stop if last else t + h_step
                 for i in range(n):
-                    y[i] = y_new[i]
+                    # states are non-negative; undershoot within the tolerance is round-off
+                    v = y_new[i]
+                    y[i] = 0.0 if (v < 0.0 and v > -_CLAMP * atol_v[i]) else v
                 # a step cut short to land on a stop says little about the natural step
                 h = max(h, h_new) if (last and h_step < h) else h_new
                 stats[STAT_STEPS] += 1

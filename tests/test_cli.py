@@ -1,0 +1,91 @@
+"""The ``igesweep`` command line, run as a real subprocess."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+EXAMPLE = Path(__file__).parents[1] / "config" / "examples" / "omalizumab_q4w.yaml"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "igesweep.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_simulate_writes_a_complete_store(tmp_path):
+    out = tmp_path / "om.zarr"
+    proc = run("simulate", EXAMPLE, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    ds = xr.open_zarr(out, consolidated=False)
+    assert ds.sizes["time"] == 365
+    assert ds["free_ige"].attrs["units"] == "ng/mL"
+    assert int(ds["status"]) == 0
+    assert ds.attrs["therapy"] == "omalizumab"
+    assert ds.attrs["scenario_yaml"] == EXAMPLE.read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_existing_output_is_kept_without_overwrite(tmp_path):
+    out = tmp_path / "om.zarr"
+    out.mkdir()
+    (out / "marker").write_text("keep me")
+    proc = run("simulate", EXAMPLE, "-o", out)
+    assert proc.returncode == 2
+    assert "--overwrite" in proc.stderr
+    assert (out / "marker").read_text() == "keep me"
+    proc = run("simulate", EXAMPLE, "-o", out, "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "marker").exists()
+    assert xr.open_zarr(out, consolidated=False).sizes["time"] == 365
+
+
+@pytest.mark.parametrize(("change", "path", "fragment"), [
+    ({"therapy": "omalizumb"}, "therapy:", "did you mean 'omalizumab'"),
+    ({"therapy_params": {"kdnm": 1}}, "therapy_params.kdnm:", "did you mean 'kd_nm'"),
+    ({"regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28}}, "regimen:",
+     "n_doses or until_day"),
+    ({"regimen": {"route": "oral", "dose_mg": 300, "interval_days": 28, "n_doses": 2}},
+     "regimen.route:", "'sc' or 'iv'"),
+    ({"times": [0, 2, 1]}, "times:", "strictly increasing"),
+    ({"patient": {"weight_kg": -70}}, "patient.weight_kg:", "greater than 0"),
+    ({"patient": {"weight_kg": "heavy"}}, "patient.weight_kg:", "must be a number"),
+])
+def test_bad_scenario_exits_2_with_the_yaml_path_and_writes_nothing(tmp_path, change, path,
+                                                                    fragment):
+    scenario = {**yaml.safe_load(EXAMPLE.read_text()), **change}
+    src = tmp_path / "bad.yaml"
+    src.write_text(yaml.safe_dump(scenario))
+    out = tmp_path / "bad.zarr"
+    proc = run("simulate", src, "-o", out)
+    assert proc.returncode == 2
+    assert path in proc.stderr and fragment in proc.stderr, proc.stderr
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_unreadable_and_non_yaml_files_exit_2(tmp_path):
+    assert run("simulate", tmp_path / "missing.yaml", "-o", tmp_path / "o.zarr").returncode == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("therapy: [unclosed")
+    proc = run("simulate", bad, "-o", tmp_path / "o.zarr")
+    assert proc.returncode == 2 and "not valid YAML" in proc.stderr
+
+
+def test_failed_integration_exits_1_and_says_so(tmp_path):
+    scenario = {**yaml.safe_load(EXAMPLE.read_text()), "solver": {"max_steps": 10}}
+    src = tmp_path / "s.yaml"
+    src.write_text(yaml.safe_dump(scenario))
+    proc = run("simulate", src, "-o", tmp_path / "o.zarr")
+    assert proc.returncode == 1
+    assert "too_many_steps" in proc.stderr
+
+
+def test_therapies_lists_every_catalogue_entry():
+    proc = run("therapies")
+    assert proc.returncode == 0
+    for name in ("omalizumab", "ligelizumab", "ige_immunoadsorption", "dupilumab"):
+        assert name in proc.stdout
+    assert "population-pk" in proc.stdout
