@@ -15,6 +15,6 @@ include: "workflow/rules/examples.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/examples/summary.csv",
-    default_target: True

@@ -463,10 +463,22 @@ def _qe_species(y: np.ndarray, d: Derived):
     DT, ET = y[_QDT], y[_QET]
     if d.kon == 0.0:
         return DT, ET, 0.0, 0.0, 0.0
-    D, E, C = (float(v) for v in qe_species(DT, ET, d.kd, d.kon))
+    # Scalar twin of qe_species (same formulas, plain floats for speed).
+    kd = d.kd
+    root = math.sqrt((DT - ET) ** 2 + kd * (kd + 2.0 * (DT + ET)))
+    den = DT + ET + kd + root
+    C = 2.0 * DT * ET / den if den > 0.0 else 0.0
+    b_E, b_D = DT - ET + kd, ET - DT + kd
+    if b_E > 0.0:
+        E = 2.0 * kd * ET / (root + b_E)
+    else:
+        E = 0.5 * (root - b_E)
+    if b_D > 0.0:
+        D = 2.0 * kd * DT / (root + b_D)
+    else:
+        D = 0.5 * (root - b_D)
     # Implicit differentiation of C^2 - S*C + DT*ET = 0: dg/dC = 2C - S = -root,
     # dg/dDT = ET - C = E, dg/dET = DT - C = D.
-    root = math.sqrt((DT - ET) ** 2 + d.kd * (d.kd + 2.0 * (DT + ET)))
     if root > 0.0:
         dC_dDT, dC_dET = E / root, D / root
     else:  # DT == ET and kd == 0: C = min(DT, ET) has a kink; take the mean slope

@@ -11,6 +11,8 @@ rule simulate_example:
         "logs/simulate_example/{name}.log",
     benchmark:
         "benchmarks/results/simulate_example/{name}.tsv"
+    conda:
+        "../envs/igesweep.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -28,6 +30,8 @@ rule summarise_examples:
         "logs/summarise_examples.log",
     benchmark:
         "benchmarks/results/summarise_examples.tsv"
+    conda:
+        "../envs/igesweep.yaml"
     threads: 1
     resources:
         mem_mb=1000,
