@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from tests.conftest import ALL_MECHANISMS, BASE_VALUES, vector
+from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 from igesweep import model as m
 from igesweep.units import IU_ML_TO_NM

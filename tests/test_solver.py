@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from tests.conftest import ALL_MECHANISMS, BASE_VALUES, vector
+from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 from igesweep.model import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, solve_batch

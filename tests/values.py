@@ -1,9 +1,8 @@
-"""Shared fixtures: parameter sets that do not depend on the catalogue."""
+"""Complete parameter sets for kernel tests that do not depend on the catalogue."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from igesweep.parameters import PARAMETER_NAMES
 
@@ -33,15 +32,3 @@ ALL_MECHANISMS: dict[str, float] = {
 def vector(values: dict[str, float]) -> np.ndarray:
     """Pack a value mapping in parameter order."""
     return np.array([values[n] for n in PARAMETER_NAMES], dtype=np.float64)
-
-
-@pytest.fixture
-def base_values() -> dict[str, float]:
-    """A complete, catalogue-independent parameter set."""
-    return dict(BASE_VALUES)
-
-
-@pytest.fixture
-def all_mechanisms() -> dict[str, float]:
-    """A complete parameter set with every optional mechanism active."""
-    return dict(ALL_MECHANISMS)
