@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.reference import solve_reference
 
 from igesweep import load_catalogue, parse_scenario, simulate
 from igesweep.outputs import OUTPUT_NAMES
 from igesweep.resolve import resolve
 from igesweep.scenario import Scenario, load_yaml
+from tests.reference import solve_reference
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "config" / "examples").glob("*.yaml"))
 CATALOGUE = load_catalogue()

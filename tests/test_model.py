@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 from igesweep import model as m
 from igesweep.units import IU_ML_TO_NM
+from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 
 def test_derived_quantities_follow_section_4():

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 from igesweep.model import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, solve_batch
@@ -12,6 +11,7 @@ from igesweep.solver.status import (
     STATUS_NON_FINITE,
     STATUS_OK,
 )
+from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 FREE_IGE, TOTAL_IGE, FREE_DRUG, COMPLEX, FCERI_TOTAL = range(5)
 
