@@ -1,7 +1,8 @@
 """The ``igesweep`` command line.
 
-Exit codes: 0 success; 1 the integrator failed on a lane; 2 invalid input
-(each problem printed with its YAML path; no output written).
+Exit codes: 0 success; 1 the integrator failed on a lane (for ``sweep``: only
+with ``--strict``, or if the store is left incomplete); 2 invalid input (each
+problem printed with its YAML path; no output written).
 """
 
 from __future__ import annotations
@@ -33,6 +34,24 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("scenario", help="scenario YAML file (model.md §9)")
     sim.add_argument("-o", "--output", required=True, metavar="OUT.zarr", help="output zarr store")
     sim.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    sw = sub.add_parser("sweep", help="run a sweep file (grid and population) into a zarr store")
+    sw.add_argument("sweep", help="sweep YAML file (model.md §10)")
+    sw.add_argument("-o", "--output", required=True, metavar="OUT.zarr", help="output zarr store")
+    sw.add_argument("--resume", action="store_true",
+                    help="continue an interrupted store: run only the chunks not yet done")
+    sw.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    sw.add_argument("--scheduler", metavar="ADDRESS",
+                    help="use an existing Dask scheduler (e.g. tcp://host:8786)")
+    sw.add_argument("--cluster", choices=["slurm", "pbs"],
+                    help="start a batch-system cluster with dask-jobqueue "
+                         "(settings from the sweep file's cluster: section)")
+    sw.add_argument("--workers", type=int, metavar="N",
+                    help="workers of the local cluster (default: one per core)")
+    sw.add_argument("--allow-large", action="store_true",
+                    help="accept a store over the sweep's output.max_store_gb")
+    sw.add_argument("--strict", action="store_true",
+                    help="exit with status 1 if any lane failed")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no plan or progress output")
     sub.add_parser("therapies", help="list the therapy catalogue")
     return parser
 
@@ -51,6 +70,25 @@ def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
         return EXIT_LANE_FAILED
     print(f"wrote {path} ({ds.sizes['time']} output times, {ds.attrs['n_steps']} steps)",
           file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    from igesweep.sweep import run_sweep
+    from igesweep.sweep.spec import ClusterOptions
+
+    cluster = None
+    if args.cluster is not None:
+        cluster = ClusterOptions(kind=args.cluster)
+    summary = run_sweep(args.sweep, args.output, catalogue=catalogue, scheduler=args.scheduler,
+                        cluster=cluster, n_workers=args.workers, resume=args.resume,
+                        overwrite=args.overwrite, allow_large=args.allow_large,
+                        quiet=args.quiet)
+    if not summary.complete:
+        print("igesweep: the store is incomplete; run again with --resume", file=sys.stderr)
+        return EXIT_LANE_FAILED
+    if args.strict and summary.n_failed:
+        return EXIT_LANE_FAILED
     return EXIT_OK
 
 
@@ -74,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalogue = load_catalogue(args.catalogue)
         if args.command == "simulate":
             return _cmd_simulate(args, catalogue)
+        if args.command == "sweep":
+            return _cmd_sweep(args, catalogue)
         return _cmd_therapies(catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)

@@ -121,13 +121,16 @@ def simulate(
     return ds
 
 
-def status_attrs() -> dict[str, Any]:
-    """CF-style flag attributes of a ``status`` variable."""
+def status_attrs(*, not_run: bool = False) -> dict[str, Any]:
+    """CF-style flag attributes of a ``status`` variable (``not_run = -1`` for sweeps)."""
+    meanings = dict(STATUS_MEANINGS)
+    if not_run:
+        meanings[-1] = "not_run"
     return {
         "long_name": "integrator status",
         "units": "1",
-        "flag_values": np.array(sorted(STATUS_MEANINGS), dtype=np.int8),
-        "flag_meanings": " ".join(STATUS_MEANINGS[k] for k in sorted(STATUS_MEANINGS)),
+        "flag_values": np.array(sorted(meanings), dtype=np.int8),
+        "flag_meanings": " ".join(meanings[k] for k in sorted(meanings)),
     }
 
 

@@ -1,0 +1,252 @@
+"""From a validated sweep to a chunk plan and, for any chunk, its packed lanes.
+
+The plan is small whatever the number of lanes: it holds the grid
+coordinates, one parameter vector per therapy, one event table per distinct
+regimen, and the chunk shape. :meth:`SweepPlan.chunk_batch` builds the lanes
+of one chunk from their grid indices, so a worker needs nothing else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from igesweep.catalogue import Catalogue
+from igesweep.errors import InputError
+from igesweep.model import BINDING_CODES
+from igesweep.parameters import INDEX, REQUIRED_POSITIVE_WHEN, check_values
+from igesweep.resolve import events_of, resolve
+from igesweep.scenario import parse_scenario
+from igesweep.solver import LaneBatch
+from igesweep.solver.lane import EVENT_CODES
+from igesweep.sweep.population import TherapyVariability, apply_population, therapy_variability
+from igesweep.sweep.spec import Sweep, substitute
+
+#: Bytes of stored trajectories aimed at per chunk when the sweep file sets no chunk_lanes.
+TARGET_CHUNK_BYTES = 8 * 2**20
+#: Chunks aimed at, at least, when the sweep is big enough (work for every worker).
+MIN_CHUNKS = 16
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A lane dimension of the result: grid key or ``subject``."""
+
+    name: str
+    values: np.ndarray
+    unit: str
+    key: str
+
+
+def chunk_shape(shape: tuple[int, ...], target_lanes: int) -> tuple[int, ...]:
+    """Chunk sizes over lane dimensions holding about ``target_lanes`` lanes.
+
+    Inner dimensions are kept whole first, so a chunk is a contiguous block
+    of the C-ordered lanes whenever possible.
+    """
+    chunks = [1] * len(shape)
+    inner = 1
+    for i in range(len(shape) - 1, -1, -1):
+        chunks[i] = max(1, min(shape[i], target_lanes // inner))
+        inner *= chunks[i]
+    return tuple(chunks)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """Everything a worker needs to build and run any chunk of a sweep."""
+
+    sweep: Sweep
+    dims: tuple[Dimension, ...]
+    times: np.ndarray
+    chunks: tuple[int, ...]
+    therapy_params: np.ndarray  # (n_therapies, n_parameters)
+    variability: tuple[TherapyVariability, ...]
+    event_day: np.ndarray  # (n_regimens, max_events)
+    event_kind: np.ndarray
+    event_mg: np.ndarray
+    n_events: np.ndarray  # (n_regimens,)
+    regimen_dims: tuple[int, ...]  # positions (in dims) of the dims that select the regimen
+    regimen_by_therapy: bool
+    therapy_names: tuple[str, ...]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Lane shape (grid dimensions, then subject)."""
+        return tuple(len(d.values) for d in self.dims)
+
+    @property
+    def n_lanes(self) -> int:
+        """Number of lanes."""
+        return math.prod(self.shape)
+
+    @property
+    def chunk_grid(self) -> tuple[int, ...]:
+        """Number of chunks along each lane dimension."""
+        return tuple(-(-s // c) for s, c in zip(self.shape, self.chunks, strict=True))
+
+    @property
+    def n_chunks(self) -> int:
+        """Number of chunks."""
+        return math.prod(self.chunk_grid)
+
+    def chunk_region(self, chunk: int) -> tuple[slice, ...]:
+        """Slices over lane dimensions of chunk number ``chunk`` (C order)."""
+        index = np.unravel_index(chunk, self.chunk_grid)
+        return tuple(slice(i * c, min((i + 1) * c, s))
+                     for i, c, s in zip(index, self.chunks, self.shape, strict=True))
+
+    def stored_bytes(self) -> int:
+        """Uncompressed size of the stored trajectories, metrics and statuses."""
+        item = np.dtype(self.sweep.output.dtype).itemsize
+        per_lane = len(self.sweep.output.variables) * len(self.times) * item + 6 * 8 + 1
+        return self.n_lanes * per_lane
+
+    def _dim_index(self, name: str) -> int | None:
+        for i, d in enumerate(self.dims):
+            if d.name == name and d.key != "subject":
+                return i
+        return None
+
+    def chunk_batch(self, chunk: int) -> tuple[LaneBatch, tuple[int, ...]]:
+        """Packed lanes of one chunk and the chunk's shape."""
+        region = self.chunk_region(chunk)
+        block = tuple(s.stop - s.start for s in region)
+        idx = np.indices(block).reshape(len(block), -1)
+        idx += np.array([s.start for s in region])[:, None]
+        n = idx.shape[1]
+        therapy_dim = self._dim_index("therapy")
+        therapy_index = idx[therapy_dim] if therapy_dim is not None else np.zeros(n, np.int64)
+        params = self.therapy_params[therapy_index].copy()
+        binding = np.full(n, BINDING_CODES[self.sweep.scenario.binding], dtype=np.int64)
+        for pos, dim in enumerate(self.dims):
+            section, _, name = dim.key.partition(".")
+            if section in ("patient", "therapy_params"):
+                params[:, INDEX[name]] = dim.values.astype(np.float64)[idx[pos]]
+            elif dim.key == "binding":
+                codes = np.array([BINDING_CODES[v] for v in dim.values], dtype=np.int64)
+                binding = codes[idx[pos]]
+        if self.sweep.population is not None:
+            apply_population(params, therapy_index, idx[-1], self.sweep.population,
+                             list(self.variability))
+        regimen = np.zeros(n, dtype=np.int64)
+        sizes = [len(self.dims[p].values) for p in self.regimen_dims]
+        if self.regimen_dims:
+            regimen = np.ravel_multi_index(tuple(idx[p] for p in self.regimen_dims), sizes)
+        if self.regimen_by_therapy:
+            regimen = therapy_index * math.prod(sizes) + regimen
+        batch = LaneBatch(
+            params=params, binding=binding,
+            event_day=self.event_day[regimen], event_kind=self.event_kind[regimen],
+            event_mg=self.event_mg[regimen], n_events=self.n_events[regimen],
+            times=self.times[None, :],
+        )
+        return batch, block
+
+
+def _therapies(sweep: Sweep) -> list[str]:
+    for d in sweep.dims:
+        if d.key == "therapy":
+            return list(d.values)
+    return [sweep.scenario.therapy]
+
+
+def _first(sweep: Sweep) -> dict[str, object]:
+    return {d.key: d.values[0] for d in sweep.dims}
+
+
+def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) -> SweepPlan:
+    """Resolve a sweep against the catalogue and plan its chunks.
+
+    Raises
+    ------
+    InputError
+        For unknown therapies, inadmissible parameter combinations, or a
+        population with nothing to draw; each names its YAML path.
+    """
+    problems: list[tuple[str, str]] = []
+    therapies = _therapies(sweep)
+    first = _first(sweep)
+    base_vectors = []
+    for i, therapy in enumerate(therapies):
+        where = f"grid.therapy[{i}]" if "therapy" in first else "therapy"
+        try:
+            lane = resolve(parse_scenario(substitute(sweep.base, {**first, "therapy": therapy}),
+                                          source), catalogue, source)
+        except InputError as err:
+            problems += [(where if p in ("therapy", "") else p, m) for p, m in err.problems]
+            continue
+        base_vectors.append(lane.parameter_vector())
+        _check_param_grid(sweep, lane.values, therapy, problems)
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)), source)
+    variability = tuple(therapy_variability(catalogue, t) for t in therapies)
+    if sweep.population is not None and not sweep.population.covariates:
+        flat = [t for t, var in zip(therapies, variability, strict=True)
+                if not sweep.population.variability or var.columns.size == 0]
+        if len(flat) == len(therapies):
+            problems.append(("population", "nothing to draw: no therapy of the sweep has "
+                             "published variability in the catalogue (or variability is off) "
+                             "and no covariates are given (population.covariates)"))
+    if problems:
+        raise InputError(problems, source)
+
+    dims = [Dimension(d.name, np.asarray(d.values), d.unit, d.key) for d in sweep.dims]
+    if sweep.population is not None:
+        dims.append(Dimension("subject", np.arange(sweep.population.n), "1", "subject"))
+    regimen_dims = tuple(i for i, d in enumerate(sweep.dims) if d.key.startswith("regimen."))
+    by_therapy = sweep.scenario.regimen == "usual"
+    events = []
+    combo_list = list(itertools.product(*(sweep.dims[i].values for i in regimen_dims)))
+    for therapy in (therapies if by_therapy else therapies[:1]):
+        for combo in combo_list:
+            assign = {**first, "therapy": therapy,
+                      **{sweep.dims[i].key: v for i, v in zip(regimen_dims, combo, strict=True)}}
+            scenario = parse_scenario(substitute(sweep.base, assign), source)
+            events.append(events_of(scenario, catalogue))
+    max_events = max([len(e) for e in events] + [1])
+    n_reg = len(events)
+    event_day = np.zeros((n_reg, max_events))
+    event_kind = np.zeros((n_reg, max_events), dtype=np.int64)
+    event_mg = np.zeros((n_reg, max_events))
+    n_events = np.array([len(e) for e in events], dtype=np.int64)
+    for r, evs in enumerate(events):
+        for j, (day, kind, mg) in enumerate(evs):
+            event_day[r, j], event_kind[r, j], event_mg[r, j] = day, EVENT_CODES[kind], mg
+    times = sweep.scenario.output_days()
+    shape = tuple(len(d.values) for d in dims)
+    item = np.dtype(sweep.output.dtype).itemsize
+    per_lane = max(1, len(sweep.output.variables) * len(times) * item)
+    n_lanes = math.prod(shape)
+    target = sweep.output.chunk_lanes or int(min(65536, TARGET_CHUNK_BYTES // per_lane,
+                                                 max(64, n_lanes // MIN_CHUNKS)))
+    return SweepPlan(
+        sweep=sweep, dims=tuple(dims), times=times, chunks=chunk_shape(shape, target),
+        therapy_params=np.stack(base_vectors), variability=variability,
+        event_day=event_day, event_kind=event_kind, event_mg=event_mg, n_events=n_events,
+        regimen_dims=regimen_dims, regimen_by_therapy=by_therapy,
+        therapy_names=tuple(therapies),
+    )
+
+
+def _check_param_grid(sweep: Sweep, values: dict[str, float], therapy: str,
+                      problems: list[tuple[str, str]]) -> None:
+    """Admissibility of every parameter grid value, and of grid pairs that constrain each other."""
+    grid = {d.key.partition(".")[2]: d for d in sweep.dims
+            if d.key.partition(".")[0] in ("patient", "therapy_params")}
+    for name, d in grid.items():
+        for i, v in enumerate(d.values):
+            for pname, message in check_values({**values, name: float(v)}):
+                if pname == name or pname not in grid:
+                    problems.append((f"grid.{d.key}[{i}]",
+                                     f"{pname} {message} (therapy {therapy})"))
+    for rate, constant in REQUIRED_POSITIVE_WHEN:
+        if rate in grid and constant in grid:
+            for r, c in itertools.product(grid[rate].values, grid[constant].values):
+                if r > 0 and not c > 0:
+                    problems.append(("grid", f"{constant} must be > 0 when {rate} > 0, got "
+                                             f"{rate}={r!r} with {constant}={c!r}"))
+                    return

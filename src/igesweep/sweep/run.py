@@ -1,0 +1,206 @@
+"""``igesweep sweep``: plan, create or resume the store, run the chunks on Dask, mark complete."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+from distributed import as_completed
+
+from igesweep.catalogue import Catalogue, load_catalogue
+from igesweep.errors import InputError
+from igesweep.provenance import provenance_attrs
+from igesweep.scenario import load_yaml
+from igesweep.simulate import solver_attrs
+from igesweep.solver import LaneBatch, solve_batch
+from igesweep.sweep.compute import ChunkReport, run_chunk
+from igesweep.sweep.engine import Progress, dask_client
+from igesweep.sweep.plan import SweepPlan, build_plan
+from igesweep.sweep.spec import ClusterOptions, parse_sweep
+from igesweep.sweep.store import (
+    chunks_done,
+    create_store,
+    failed_lanes,
+    mark_complete,
+    store_attrs,
+)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Outcome of a sweep run."""
+
+    path: Path
+    n_lanes: int
+    n_chunks_run: int
+    n_failed: int
+    seconds: float
+    complete: bool
+
+
+def load_plan(sweep_path: str | Path, catalogue: Catalogue | str | Path | None = None
+              ) -> tuple[SweepPlan, str]:
+    """Read, validate and plan a sweep file; return the plan and the file's text."""
+    source = str(sweep_path)
+    data = load_yaml(sweep_path)
+    sweep = parse_sweep(data, source)
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    return build_plan(sweep, cat, source), Path(sweep_path).read_text()
+
+
+def describe(plan: SweepPlan) -> str:
+    """The plan in a few lines: lanes, dimensions, chunks and expected size."""
+    dims = " x ".join(f"{d.name}={len(d.values)}" for d in plan.dims) or "(single lane)"
+    gb = plan.stored_bytes() / 1e9
+    text = (f"sweep: {plan.n_lanes:,} lanes ({dims}) x {len(plan.times)} output times\n"
+            f"chunks: {plan.n_chunks:,} of shape {plan.chunks} "
+            f"(~{int(np.prod(plan.chunks)):,} lanes each)\n"
+            f"store: ~{gb:.3g} GB uncompressed ({plan.sweep.output.dtype}, "
+            f"{len(plan.sweep.output.variables)} trajectories)")
+    pop = plan.sweep.population
+    if pop is not None:
+        flat = [str(t) for t, v in zip(plan.therapy_names, plan.variability, strict=True)
+                if not pop.variability or v.columns.size == 0]
+        if flat:
+            text += ("\npopulation: no published variability for " + ", ".join(flat)
+                     + (" (subjects differ only by covariates)" if pop.covariates
+                        else " (their subjects are identical)"))
+    return text
+
+
+def _warm_up(plan: SweepPlan) -> None:
+    """Compile (or load from cache) the kernel once here, before workers start.
+
+    Many processes compiling the same cached function for the first time at
+    once can race on the cache files; one compile up front avoids that.
+    """
+    batch, _ = plan.chunk_batch(0)
+    first = slice(0, 1)
+    solve_batch(LaneBatch(params=batch.params[first], binding=batch.binding[first],
+                          event_day=batch.event_day[first], event_kind=batch.event_kind[first],
+                          event_mg=batch.event_mg[first], n_events=batch.n_events[first],
+                          times=batch.times[:, :2]), parallel=False)
+
+
+def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
+                   overwrite: bool) -> np.ndarray:
+    """Create the template, or check the store to resume; return the chunks still to run."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if output.exists():
+        if resume:
+            attrs = store_attrs(output)
+            if attrs.get("sweep_sha256") != digest:
+                raise InputError([("", f"{output} was made by a different sweep file "
+                                       "(sweep_sha256 differs); cannot resume it")])
+            return np.flatnonzero(~chunks_done(output))
+        if not overwrite:
+            raise InputError([("", f"output {output} exists; pass --resume to continue it "
+                                   "or --overwrite to replace it")])
+        shutil.rmtree(output)
+    attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario)}
+    attrs["metric_target_free_ige_ng_ml"] = plan.sweep.scenario.metrics.target_free_ige_ng_ml
+    tmp = output.with_name(f".{output.name}.template")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    create_store(plan, tmp, attrs)
+    tmp.rename(output)
+    return np.arange(plan.n_chunks)
+
+
+def run_sweep(
+    sweep_path: str | Path,
+    output: str | Path,
+    *,
+    catalogue: Catalogue | str | Path | None = None,
+    scheduler: str | None = None,
+    cluster: ClusterOptions | None = None,
+    n_workers: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    allow_large: bool = False,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+) -> SweepSummary:
+    """Run a sweep file into a zarr store.
+
+    Parameters
+    ----------
+    sweep_path : str or Path
+        Sweep YAML (model.md §10).
+    output : str or Path
+        Zarr store to create (or resume).
+    catalogue : Catalogue or path, optional
+        Therapy catalogue; the shipped one by default.
+    scheduler : str, optional
+        Address of an existing Dask scheduler.
+    cluster : ClusterOptions, optional
+        Start a batch-system cluster (overrides the sweep file's ``cluster:``).
+    n_workers : int, optional
+        Workers of the local cluster.
+    resume : bool
+        Continue an interrupted store, computing only chunks not marked done.
+    overwrite : bool
+        Replace an existing store.
+    allow_large : bool
+        Accept a store larger than ``output.max_store_gb``.
+    quiet : bool
+        No plan, dashboard link or progress on the stream.
+    stream : file, optional
+        Where messages go (stderr by default).
+
+    Returns
+    -------
+    SweepSummary
+
+    Raises
+    ------
+    InputError
+        For invalid input, an existing output, or a store over the size limit.
+    """
+    stream = stream or sys.stderr
+    output = Path(output)
+    plan, text = load_plan(sweep_path, catalogue)
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=stream, flush=True))
+    say(describe(plan))
+    limit = plan.sweep.output.max_store_gb
+    if plan.stored_bytes() > limit * 1e9 and not allow_large:
+        raise InputError([("output.max_store_gb",
+                           f"the store would hold ~{plan.stored_bytes() / 1e9:.3g} GB, over the "
+                           f"limit of {limit} GB; raise the limit or pass --allow-large")],
+                         str(sweep_path))
+    pending = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite)
+    t0 = time.perf_counter()
+    if pending.size:
+        if resume:
+            say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
+        _warm_up(plan)
+        lanes_left = sum(int(np.prod([s.stop - s.start for s in plan.chunk_region(int(c))]))
+                         for c in pending)
+        with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
+                         n_workers=n_workers) as client:
+            say(f"dask dashboard: {client.dashboard_link}")
+            progress = Progress(lanes_left, quiet=quiet, stream=stream)
+            plan_future = client.scatter(plan, broadcast=True)
+            futures = [client.submit(run_chunk, plan_future, str(output.resolve()), int(c),
+                                     key=f"igesweep-chunk-{int(c)}", pure=False)
+                       for c in pending]
+            for future in as_completed(futures):
+                report: ChunkReport = future.result()
+                progress.update(report.n_lanes)
+    done = chunks_done(output)
+    complete = bool(done.all())
+    if complete:
+        mark_complete(output)
+    n_failed = failed_lanes(output)
+    seconds = time.perf_counter() - t0
+    state = "complete" if complete else f"incomplete ({int(done.sum())}/{done.size} chunks)"
+    say(f"done: {plan.n_lanes:,} lanes in {output}, {state} ({seconds:.1f} s this run); "
+        f"failed lanes (status not ok, NaN-filled): {n_failed:,}")
+    return SweepSummary(path=output, n_lanes=plan.n_lanes, n_chunks_run=int(pending.size),
+                        n_failed=n_failed, seconds=seconds, complete=complete)

@@ -1,0 +1,367 @@
+"""The sweep file of model.md §10: a scenario plus a grid, a population and output options.
+
+:func:`parse_sweep` validates the whole file up front, so that a sweep never
+starts on input that would fail later: every grid value is checked by
+substituting it into the base scenario, and every problem names its YAML
+path (``grid.patient.weight_kg[2]``).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
+
+from igesweep.errors import InputError, unknown_name_message
+from igesweep.outputs import OUTPUT_NAMES
+from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
+from igesweep.scenario import (
+    PositiveNumber,
+    RepeatingRegimen,
+    Scenario,
+    parse_scenario,
+    validation_problems,
+)
+
+#: Scenario keys a sweep file may hold besides grid/population/output/cluster.
+SCENARIO_KEYS = tuple(Scenario.model_fields)
+#: Regimen fields a grid may vary (repeating regimens).
+REGIMEN_FIELDS = tuple(RepeatingRegimen.model_fields)
+REGIMEN_UNITS = {"route": "", "dose_mg": "mg", "interval_days": "day", "n_doses": "1",
+                 "until_day": "day", "start_day": "day", "loading_doses": ""}
+
+
+def grid_keys() -> list[str]:
+    """Every dotted key a grid may vary."""
+    return (["therapy", "binding"]
+            + [f"patient.{n}" for n in PATIENT_PARAMETERS]
+            + [f"therapy_params.{n}" for n in THERAPY_PARAMETERS]
+            + [f"regimen.{f}" for f in REGIMEN_FIELDS])
+
+
+def key_unit(key: str) -> str:
+    """Unit of a grid key's values."""
+    section, _, name = key.partition(".")
+    if section in ("patient", "therapy_params"):
+        return BY_NAME[name].unit
+    if section == "regimen":
+        return REGIMEN_UNITS[name]
+    return ""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Positive = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+
+
+class LogNormal(_Model):
+    """Log-normal covariate: ``median * exp(sigma * z)``, ``sigma**2 = ln(1 + cv**2)``."""
+
+    median: Positive
+    cv: Positive
+
+
+class Normal(_Model):
+    """Normal covariate ``mean + sd * z`` (clipped by ``bounds`` if given)."""
+
+    mean: Annotated[float, Strict(), AllowInfNan(False)]
+    sd: Positive
+
+
+class Covariate(_Model):
+    """A patient covariate drawn per subject; exactly one distribution."""
+
+    lognormal: LogNormal | None = None
+    normal: Normal | None = None
+    uniform: tuple[Positive, Positive] | None = None
+    loguniform: tuple[Positive, Positive] | None = None
+    bounds: tuple[Positive, Positive] | None = None
+
+    def kind(self) -> str:
+        """Name of the distribution given."""
+        given = [k for k in ("lognormal", "normal", "uniform", "loguniform")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of lognormal, normal, uniform, loguniform")
+        return given[0]
+
+
+class Population(_Model):
+    """A virtual population drawn per grid point (model.md §10)."""
+
+    n: Annotated[int, Strict(), Field(ge=1)]
+    seed: Annotated[int, Strict(), Field(ge=0)]
+    variability: bool = True
+    covariates: dict[str, Covariate] = {}
+
+
+class OutputOptions(_Model):
+    """What the sweep stores and how."""
+
+    variables: list[str] = list(OUTPUT_NAMES)
+    dtype: Literal["float32", "float64"] = "float32"
+    compression: Literal["zstd", "lz4", "none"] = "zstd"
+    compression_level: Annotated[int, Strict(), Field(ge=1, le=19)] = 3
+    chunk_lanes: Annotated[int, Strict(), Field(ge=1)] | None = None
+    max_store_gb: PositiveNumber = 50.0
+
+
+class ClusterOptions(_Model):
+    """A batch-system cluster started through dask-jobqueue."""
+
+    kind: Literal["slurm", "pbs"]
+    jobs: Annotated[int, Strict(), Field(ge=1)] = 1
+    cores: Annotated[int, Strict(), Field(ge=1)] = 1
+    processes: Annotated[int, Strict(), Field(ge=1)] | None = None
+    memory: str = "4GB"
+    walltime: str = "01:00:00"
+    queue: str | None = None
+    account: str | None = None
+    job_extra_directives: list[str] = []
+
+
+class SweepOptions(_Model):
+    """The non-scenario sections of a sweep file."""
+
+    grid: dict[str, Any] = {}
+    population: Population | None = None
+    output: OutputOptions = OutputOptions()
+    cluster: ClusterOptions | None = None
+
+
+@dataclass(frozen=True)
+class GridDim:
+    """One grid dimension.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key (``patient.weight_kg``).
+    name : str
+        Dimension name: the key's last component.
+    values : tuple
+        The values, in file order.
+    unit : str
+        Unit of the values.
+    """
+
+    key: str
+    name: str
+    values: tuple[Any, ...]
+    unit: str
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: base scenario mapping, grid dimensions and options."""
+
+    base: dict[str, Any]
+    dims: tuple[GridDim, ...]
+    population: Population | None
+    output: OutputOptions
+    cluster: ClusterOptions | None
+    scenario: Scenario
+
+
+def _expand(key: str, spec: Any) -> tuple[list[Any], str | None]:
+    """Turn a grid entry (list or generator) into values; return (values, problem)."""
+    if isinstance(spec, list):
+        return spec, None
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        return [], ("must be a list of values or one generator: {linspace: [a, b, n]}, "
+                    "{logspace: [a, b, n]}, {geomspace: [a, b, n]} or {range: [start, stop, step]}")
+    (kind, args), = spec.items()
+    if kind not in ("linspace", "logspace", "geomspace", "range"):
+        return [], unknown_name_message("generator", str(kind),
+                                        ["linspace", "logspace", "geomspace", "range"])
+    if (not isinstance(args, list) or len(args) != 3
+            or not all(isinstance(a, int | float) and not isinstance(a, bool)
+                       and math.isfinite(a) for a in args)):
+        return [], f"{kind} takes a list of three finite numbers"
+    a, b, c = args
+    if kind == "range":
+        if c <= 0 or b <= a:
+            return [], "range needs start < stop and step > 0 (stop excluded)"
+        n = math.ceil((b - a) / c - 1e-12)
+        return [a + i * c for i in range(n)], None
+    if not (isinstance(c, int) and c >= 1):
+        return [], f"{kind}: the number of values must be a whole number >= 1"
+    if kind == "linspace":
+        return np.linspace(a, b, c).tolist(), None
+    if a <= 0 or b <= 0:
+        return [], f"{kind}: both ends must be > 0 (the values themselves, not exponents)"
+    return np.geomspace(a, b, c).tolist(), None
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> None:
+    section, _, name = key.partition(".")
+    if not name:
+        data[section] = value
+        return
+    block = dict(data.get(section) or {}) if isinstance(data.get(section), Mapping) else {}
+    if section == "regimen":
+        # a grid over one end of a repeating regimen replaces the other end
+        if name == "until_day":
+            block.pop("n_doses", None)
+        elif name == "n_doses":
+            block.pop("until_day", None)
+    block[name] = value
+    data[section] = block
+
+
+def substitute(base: Mapping[str, Any], assignments: Mapping[str, Any]) -> dict[str, Any]:
+    """The base scenario with dotted-key assignments applied."""
+    data = copy.deepcopy(dict(base))
+    for key, value in assignments.items():
+        _set(data, key, value)
+    return data
+
+
+def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], source: str | None,
+                problems: list[tuple[str, str]]) -> list[GridDim]:
+    dims: list[GridDim] = []
+    allowed = grid_keys()
+    names: dict[str, str] = {}
+    for key, spec in grid.items():
+        path = f"grid.{key}"
+        if key not in allowed:
+            problems.append((path, unknown_name_message("grid key", str(key), allowed)))
+            continue
+        if key.startswith("regimen.") and (base.get("regimen") == "usual"
+                                           or "doses" in (base.get("regimen") or {})):
+            problems.append((path, "a grid over regimen fields needs a repeating regimen "
+                                   "(route, dose_mg, interval_days, ...) in the base scenario"))
+            continue
+        values, problem = _expand(key, spec)
+        if problem:
+            problems.append((path, problem))
+            continue
+        if not values:
+            problems.append((path, "the list of values is empty"))
+            continue
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            token = repr(v)
+            if token in seen:
+                problems.append((f"{path}[{i}]", f"duplicate value {v!r}"))
+            seen.add(token)
+        name = key.rpartition(".")[2]
+        if name in names:
+            problems.append((path, f"dimension name '{name}' is also given by "
+                                   f"grid.{names[name]}"))
+        names[name] = key
+        dims.append(GridDim(key=key, name=name, values=tuple(values), unit=key_unit(key)))
+    return dims
+
+
+def _check_values(base: dict[str, Any], dims: list[GridDim], source: str | None,
+                  problems: list[tuple[str, str]]) -> None:
+    """Validate each grid value substituted into the base scenario (others at their first)."""
+    first = {d.key: d.values[0] for d in dims}
+    for d in dims:
+        for i, v in enumerate(d.values):
+            try:
+                parse_scenario(substitute(base, {**first, d.key: v}), source)
+            except InputError as err:
+                for path, message in err.problems:
+                    if path.startswith(d.key) or path == d.key.partition(".")[0]:
+                        problems.append((f"grid.{d.key}[{i}]", message))
+    # regimen fields interact (n_doses/until_day/start_day): validate their product
+    regimen_dims = [d for d in dims if d.key.startswith("regimen.")]
+    if len(regimen_dims) > 1:
+        for combo in itertools.product(*(d.values for d in regimen_dims)):
+            try:
+                parse_scenario(substitute(base, {**first, **{
+                    d.key: v for d, v in zip(regimen_dims, combo, strict=True)}}), source)
+            except InputError as err:
+                for path, message in err.problems:
+                    if path.startswith("regimen"):
+                        where = ", ".join(f"{d.name}={v!r}"
+                                          for d, v in zip(regimen_dims, combo, strict=True))
+                        problems.append(("grid", f"regimen with {where}: {message}"))
+                        return
+
+
+def parse_sweep(data: Any, source: str | None = None) -> Sweep:
+    """Validate a parsed sweep file.
+
+    Raises
+    ------
+    InputError
+        Listing every problem with its YAML path.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError([("", "a sweep file must be a mapping of keys to values")], source)
+    data = dict(data)
+    option_keys = set(SweepOptions.model_fields)
+    base = {k: v for k, v in data.items() if k not in option_keys}
+    options_raw = {k: v for k, v in data.items() if k in option_keys}
+    problems: list[tuple[str, str]] = []
+    for key in base:
+        if key not in SCENARIO_KEYS:
+            problems.append((key, unknown_name_message(
+                "key", key, [*SCENARIO_KEYS, *sorted(option_keys)])))
+    try:
+        options = SweepOptions.model_validate(options_raw)
+    except ValidationError as err:
+        raise InputError(problems + validation_problems(err, SweepOptions), source) from None
+    if not isinstance(options_raw.get("grid", {}), Mapping):
+        problems.append(("grid", "must be a mapping of dotted keys to values"))
+    dims = _check_grid(base, options.grid, source, problems)
+    if problems:
+        raise InputError(problems, source)
+    first = {d.key: d.values[0] for d in dims}
+    try:
+        scenario = parse_scenario(substitute(base, first), source)
+    except InputError as err:
+        problems.extend(err.problems)
+    _check_values(base, dims, source, problems)
+    _check_output(options.output, problems)
+    if options.population is not None:
+        _check_population(options.population, dims, problems)
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)), source)
+    return Sweep(base=base, dims=tuple(dims), population=options.population,
+                 output=options.output, cluster=options.cluster, scenario=scenario)
+
+
+def _check_output(output: OutputOptions, problems: list[tuple[str, str]]) -> None:
+    for i, name in enumerate(output.variables):
+        if name not in OUTPUT_NAMES:
+            problems.append((f"output.variables[{i}]",
+                             unknown_name_message("output variable", name, OUTPUT_NAMES)))
+    if not output.variables:
+        problems.append(("output.variables", "the list of variables is empty"))
+
+
+def _check_population(pop: Population, dims: list[GridDim],
+                      problems: list[tuple[str, str]]) -> None:
+    grid_params = {d.key.partition(".")[2] for d in dims}
+    for name, cov in pop.covariates.items():
+        path = f"population.covariates.{name}"
+        if name not in PATIENT_PARAMETERS:
+            problems.append((path, unknown_name_message("patient parameter", name,
+                                                        PATIENT_PARAMETERS)))
+            continue
+        if name in grid_params:
+            problems.append((path, "is also a grid key; vary it one way or the other"))
+        try:
+            kind = cov.kind()
+        except ValueError as err:
+            problems.append((path, str(err)))
+            continue
+        pair = getattr(cov, kind)
+        if kind in ("uniform", "loguniform") and not pair[0] < pair[1]:
+            problems.append((f"{path}.{kind}", "needs [low, high] with low < high"))
+        if cov.bounds is not None and not cov.bounds[0] < cov.bounds[1]:
+            problems.append((f"{path}.bounds", "needs [low, high] with low < high"))
+        if BY_NAME[name].fraction and kind in ("lognormal", "loguniform"):
+            problems.append((path, f"{name} is a fraction; use uniform or normal with bounds"))

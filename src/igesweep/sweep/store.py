@@ -1,0 +1,147 @@
+"""The sweep's zarr store: template first, then whole chunks, then the completion mark.
+
+Layout: lane dimensions (grid keys, then ``subject``), then ``time``. The
+template (coordinates, attributes, encoding, empty arrays) is written before
+any lane runs. Each task then writes whole chunks of its own region and last
+sets its entry of ``chunk_done`` (a variable with one zarr chunk per sweep
+chunk), so no two tasks ever touch the same zarr chunk. The store's
+``igesweep_complete`` attribute turns ``"true"`` only when every chunk is done.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+import zarr
+from zarr.codecs import BloscCodec, ZstdCodec
+
+from igesweep.outputs import METRICS, OUTPUTS
+from igesweep.parameters import BY_NAME, PARAMETER_NAMES
+from igesweep.simulate import status_attrs
+from igesweep.sweep.plan import SweepPlan
+
+COMPLETE_ATTR = "igesweep_complete"
+#: Status of a lane whose chunk has not run yet (the zarr fill value of ``status``).
+NOT_RUN = -1
+CHUNK_DONE = "chunk_done"
+
+
+def varying_parameters(plan: SweepPlan) -> list[str]:
+    """Parameters that differ between subjects (stored per lane when a population is drawn)."""
+    pop = plan.sweep.population
+    if pop is None:
+        return []
+    names = set(pop.covariates)
+    if pop.variability:
+        for var in plan.variability:
+            names.update(PARAMETER_NAMES[c] for c in var.columns)
+    return [n for n in PARAMETER_NAMES if n in names]
+
+
+def _compressors(plan: SweepPlan) -> list[Any] | None:
+    out = plan.sweep.output
+    if out.compression == "none":
+        return None
+    if out.compression == "lz4":
+        return [BloscCodec(cname="lz4", clevel=min(out.compression_level, 9), shuffle="shuffle")]
+    return [ZstdCodec(level=out.compression_level)]
+
+
+def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
+    """The empty dataset (lazy arrays) with coordinates, attributes and encoding."""
+    lane_dims = tuple(d.name for d in plan.dims)
+    shape = plan.shape
+    chunks = plan.chunks
+    n_t = len(plan.times)
+    coords: dict[str, Any] = {"time": ("time", plan.times, {"units": "day", "long_name": "time"})}
+    for d in plan.dims:
+        values = d.values.astype(object) if d.values.dtype.kind in "UO" else d.values
+        coords[d.name] = (d.name, values, {"units": d.unit, "long_name": d.key})
+    ds = xr.Dataset(coords=coords)
+    compressors = _compressors(plan)
+    dtype = plan.sweep.output.dtype
+    for v in OUTPUTS:
+        if v.name not in plan.sweep.output.variables:
+            continue
+        ds[v.name] = ((*lane_dims, "time"),
+                      da.full((*shape, n_t), np.nan, dtype=dtype, chunks=(*chunks, n_t)),
+                      {"units": v.unit, "long_name": v.long_name})
+        ds[v.name].encoding = {"chunks": (*chunks, n_t), "compressors": compressors,
+                               "_FillValue": np.nan}
+    for m in METRICS:
+        ds[m.name] = (lane_dims, da.full(shape, np.nan, chunks=chunks),
+                      {"units": m.unit, "long_name": m.long_name})
+        ds[m.name].encoding = {"chunks": chunks, "compressors": compressors,
+                               "_FillValue": np.nan}
+    ds["status"] = (lane_dims, da.full(shape, NOT_RUN, dtype=np.int8, chunks=chunks),
+                    status_attrs(not_run=True))
+    ds["status"].encoding = {"chunks": chunks, "compressors": compressors, "fill_value": NOT_RUN}
+    ds["n_steps"] = (lane_dims, da.zeros(shape, dtype=np.int32, chunks=chunks),
+                     {"units": "1", "long_name": "accepted integrator steps"})
+    ds["n_steps"].encoding = {"chunks": chunks, "compressors": compressors}
+    for name in varying_parameters(plan):
+        ds[f"param_{name}"] = (lane_dims, da.full(shape, np.nan, chunks=chunks),
+                               {"units": BY_NAME[name].unit,
+                                "long_name": f"{BY_NAME[name].description} (per subject)"})
+        ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
+                                        "_FillValue": np.nan}
+    ds[CHUNK_DONE] = ("chunk", da.zeros(plan.n_chunks, dtype=np.int8, chunks=1),
+                      {"long_name": "1 once the chunk's lanes are written", "units": "1"})
+    ds[CHUNK_DONE].encoding = {"chunks": (1,)}
+    ds.attrs.update(attrs)
+    ds.attrs.update({
+        COMPLETE_ATTR: "false",
+        "n_lanes": plan.n_lanes,
+        "lane_dims": json.dumps(list(lane_dims)),
+        "chunk_shape": json.dumps(list(chunks)),
+        "n_chunks": plan.n_chunks,
+    })
+    return ds
+
+
+def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
+    """Write the template: metadata and coordinates, no lane data."""
+    template(plan, attrs).to_zarr(path, mode="w-", zarr_format=3, consolidated=False,
+                                  compute=False)
+
+
+def chunks_done(path: Path) -> np.ndarray:
+    """Boolean array: which chunks are complete."""
+    return zarr.open_array(str(path / CHUNK_DONE), mode="r")[:] == 1
+
+
+def store_attrs(path: Path) -> dict[str, Any]:
+    """The store's global attributes."""
+    return dict(zarr.open_group(str(path), mode="r").attrs)
+
+
+def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray]) -> None:
+    """Write one chunk's arrays into its region, then mark the chunk done."""
+    region = plan.chunk_region(chunk)
+    group = zarr.open_group(str(path), mode="r+")
+    for name, values in arrays.items():
+        arr = group[name]
+        arr[region + (slice(None),) * (arr.ndim - len(region))] = values
+    group[CHUNK_DONE][chunk] = 1
+
+
+def mark_complete(path: Path) -> None:
+    """Set the completion attribute (call only when every chunk is done)."""
+    group = zarr.open_group(str(path), mode="r+")
+    group.attrs[COMPLETE_ATTR] = "true"
+
+
+def is_complete(path: Path) -> bool:
+    """Whether a sweep store is marked complete."""
+    return store_attrs(path).get(COMPLETE_ATTR) == "true"
+
+
+def failed_lanes(path: Path) -> int:
+    """Number of lanes whose status is written and not ok."""
+    status = zarr.open_array(str(path / "status"), mode="r")[...]
+    return int(np.count_nonzero(status > 0))
