@@ -215,7 +215,6 @@ def integrate_lane(
     f0 = np.empty(n)
     jac = np.empty((n, n))
     lu = np.empty((n, n))
-    piv = np.zeros(n, dtype=np.int64)
     k = np.empty((5, n))
     ytmp = np.empty(n)
     ftmp = np.empty(n)
@@ -278,7 +277,7 @@ def integrate_lane(
                 stats[STAT_JACOBIANS] += 1
                 need_jac = False
             n_attempts += 1
-            ok = rodas4_step(y, f0, jac, r, binding, h_step, lu, piv, k, ytmp, ftmp, y_new, y_err)
+            ok = rodas4_step(y, f0, jac, r, binding, h_step, lu, k, ytmp, ftmp, y_new, y_err)
             err = error_norm(y, y_new, y_err, atol_v, rtol) if ok else math.inf
             if err <= 1.0:
                 # accepted: Gustafsson's predictive controller

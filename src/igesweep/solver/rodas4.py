@@ -2,7 +2,7 @@
 
 Coefficients are those of Hairer & Wanner's ``rodas.f`` (METH = 1; *Solving
 Ordinary Differential Equations II*, 2nd ed., Springer 1996, §VI.4) in the
-transformed form that needs one LU factorisation of ``I/(h*gamma) - J`` per
+transformed form that needs one factorisation of ``I/(h*gamma) - J`` per
 step. The model is autonomous between events, so the ``df/dt`` terms vanish.
 The embedded third-order solution gives the error estimate: ``err = k6``.
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 from igesweep._jit import jit
 from igesweep.model import N_STATES, rhs
-from igesweep.solver._linalg import lu_factor, lu_solve
+from igesweep.solver._linalg import stage_factor, stage_solve
 
 GAMMA = 0.25
 A21 = 1.544
@@ -57,7 +57,6 @@ def rodas4_step(
     binding: int,
     h: float,
     lu: np.ndarray,
-    piv: np.ndarray,
     k: np.ndarray,
     ytmp: np.ndarray,
     ftmp: np.ndarray,
@@ -78,8 +77,9 @@ def rodas4_step(
         ``BINDING_FULL`` or ``BINDING_QE``.
     h : float
         Step size, days.
-    lu, piv, k, ytmp, ftmp : ndarray
-        Work space: ``(n, n)``, ``(n,)`` int, ``(5, n)``, ``(n,)``, ``(n,)``.
+    lu, k, ytmp, ftmp : ndarray
+        Work space: ``(n, n)`` (the stage factor of
+        :func:`igesweep.solver._linalg.stage_factor`), ``(5, n)``, ``(n,)``, ``(n,)``.
     y_new, y_err : ndarray, shape (N_STATES,)
         Receive the fourth-order solution and the error estimate.
 
@@ -89,12 +89,7 @@ def rodas4_step(
         ``False`` when the stage matrix is singular or not finite.
     """
     n = N_STATES
-    fac = 1.0 / (h * GAMMA)
-    for i in range(n):
-        for j in range(n):
-            lu[i, j] = -jac[i, j]
-        lu[i, i] += fac
-    if not lu_factor(lu, piv):
+    if not stage_factor(jac, 1.0 / (h * GAMMA), lu):
         return False
     inv_h = 1.0 / h
     k1 = k[0]
@@ -104,35 +99,35 @@ def rodas4_step(
     k5 = k[4]
     for i in range(n):
         k1[i] = f0[i]
-    lu_solve(lu, piv, k1)
+    stage_solve(lu, k1)
 
     for i in range(n):
         ytmp[i] = y[i] + A21 * k1[i]
     rhs(ytmp, r, binding, ftmp)
     for i in range(n):
         k2[i] = ftmp[i] + C21 * k1[i] * inv_h
-    lu_solve(lu, piv, k2)
+    stage_solve(lu, k2)
 
     for i in range(n):
         ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
     rhs(ytmp, r, binding, ftmp)
     for i in range(n):
         k3[i] = ftmp[i] + (C31 * k1[i] + C32 * k2[i]) * inv_h
-    lu_solve(lu, piv, k3)
+    stage_solve(lu, k3)
 
     for i in range(n):
         ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
     rhs(ytmp, r, binding, ftmp)
     for i in range(n):
         k4[i] = ftmp[i] + (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
-    lu_solve(lu, piv, k4)
+    stage_solve(lu, k4)
 
     for i in range(n):
         ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
     rhs(ytmp, r, binding, ftmp)
     for i in range(n):
         k5[i] = ftmp[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
-    lu_solve(lu, piv, k5)
+    stage_solve(lu, k5)
 
     # embedded solution, then the last stage gives solution and error
     for i in range(n):
@@ -142,7 +137,7 @@ def rodas4_step(
         y_err[i] = ftmp[i] + (
             C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
         ) * inv_h
-    lu_solve(lu, piv, y_err)
+    stage_solve(lu, y_err)
     for i in range(n):
         y_new[i] = ytmp[i] + y_err[i]
     return True

@@ -316,6 +316,7 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     if not isinstance(options_raw.get("grid", {}), Mapping):
         problems.append(("grid", "must be a mapping of dotted keys to values"))
     dims = _check_grid(base, options.grid, source, problems)
+    _check_output(options.output, problems)
     if problems:
         raise InputError(problems, source)
     first = {d.key: d.values[0] for d in dims}
@@ -324,7 +325,6 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     except InputError as err:
         problems.extend(err.problems)
     _check_values(base, dims, source, problems)
-    _check_output(options.output, problems)
     if options.population is not None:
         _check_population(options.population, dims, problems)
     if problems:

@@ -1,0 +1,155 @@
+"""Sweeps end to end on real Dask clusters and real zarr stores."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+import zarr
+from distributed import LocalCluster
+
+from igesweep import InputError, simulate
+from igesweep.outputs import METRIC_NAMES, OUTPUT_NAMES
+from igesweep.sweep import open_sweep, run_sweep
+
+BASE = {
+    "therapy": "omalizumab",
+    "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 6},
+    "times": {"start": 0, "stop": 168, "step": 7},
+}
+
+
+def write(tmp_path, data, name="sweep.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as c:
+        yield c
+
+
+def test_each_lane_equals_simulate_of_the_same_scenario(tmp_path, cluster):
+    sweep = {**BASE, "grid": {
+        "patient.ige_baseline_iu_ml": [100, 700],
+        "regimen.dose_mg": [150, 375],
+        "therapy": ["omalizumab", "ligelizumab"],
+        "binding": ["full", "qe"],
+    }, "population": {"n": 3, "seed": 11,
+                      "covariates": {"weight_kg": {"lognormal": {"median": 70, "cv": 0.3}}}},
+        "output": {"dtype": "float64", "chunk_lanes": 5}}
+    out = tmp_path / "s.zarr"
+    summary = run_sweep(write(tmp_path, sweep), out, scheduler=cluster.scheduler_address,
+                        quiet=True)
+    assert summary.complete and summary.n_failed == 0
+    ds = open_sweep(out)
+    assert ds.sizes == {"ige_baseline_iu_ml": 2, "dose_mg": 2, "therapy": 2, "binding": 2,
+                        "subject": 3, "time": 25, "chunk": ds.sizes["chunk"]}
+    assert ds["free_ige"].dims[-1] == "time" and ds["status"].dims[-1] == "subject"
+    assert ds["dose_mg"].attrs["units"] == "mg"
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        sel = {d: int(rng.integers(ds.sizes[d])) for d in
+               ("ige_baseline_iu_ml", "dose_mg", "therapy", "binding", "subject")}
+        lane = ds.isel(sel)
+        therapy = str(lane["therapy"].values)
+        patient = {"ige_baseline_iu_ml": float(lane["ige_baseline_iu_ml"]),
+                   "weight_kg": float(lane["param_weight_kg"])}
+        therapy_params = {}
+        for var in ds.data_vars:
+            if var.startswith("param_") and var != "param_weight_kg":
+                name = var.removeprefix("param_")
+                target = patient if name.startswith(("ige_", "fceri_")) else therapy_params
+                target[name] = float(lane[var])
+        scenario = {**BASE, "therapy": therapy, "binding": str(lane["binding"].values),
+                    "patient": patient, "therapy_params": therapy_params,
+                    "regimen": {**BASE["regimen"], "dose_mg": float(lane["dose_mg"])}}
+        ref = simulate(scenario)
+        for name in OUTPUT_NAMES:
+            np.testing.assert_array_equal(lane[name].values, ref[name].values, err_msg=name)
+        for name in METRIC_NAMES:
+            np.testing.assert_array_equal(lane[name].values, ref[name].values, err_msg=name)
+
+
+def test_chunking_and_worker_count_do_not_change_any_value(tmp_path, cluster):
+    sweep = {**BASE, "grid": {"patient.weight_kg": [40, 80, 120]},
+             "population": {"n": 7, "seed": 5}}
+    a = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 4}}, "a.yaml"),
+                  tmp_path / "a.zarr", scheduler=cluster.scheduler_address, quiet=True)
+    b = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 21}}, "b.yaml"),
+                  tmp_path / "b.zarr", n_workers=1, quiet=True)
+    assert a.complete and b.complete
+    da, db = open_sweep(a.path), open_sweep(b.path)
+    assert da["free_ige"].encoding["chunks"] != db["free_ige"].encoding["chunks"]
+    for var in da.data_vars:
+        if var != "chunk_done":
+            xr.testing.assert_identical(da[var].load(), db[var].load())
+
+
+def test_existing_store_is_refused_and_bad_input_writes_nothing(tmp_path):
+    path = write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]}})
+    out = tmp_path / "o.zarr"
+    out.mkdir()
+    with pytest.raises(InputError, match="--resume"):
+        run_sweep(path, out, quiet=True)
+    bad = write(tmp_path, {**BASE, "grid": {"patient.weight": [50]}}, "bad.yaml")
+    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "sweep", str(bad), "-o",
+                           str(tmp_path / "bad.zarr")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "grid.patient.weight" in proc.stderr and "weight_kg" in proc.stderr
+    assert not (tmp_path / "bad.zarr").exists()
+
+
+def test_store_over_the_size_limit_is_refused(tmp_path):
+    path = write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]},
+                            "output": {"max_store_gb": 1e-9}})
+    with pytest.raises(InputError, match="max_store_gb"):
+        run_sweep(path, tmp_path / "o.zarr", quiet=True)
+    assert not (tmp_path / "o.zarr").exists()
+
+
+def _done(path: Path) -> int:
+    try:
+        return int(zarr.open_array(str(path / "chunk_done"), mode="r")[:].sum())
+    except Exception:  # noqa: BLE001 (store not yet created)
+        return 0
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_store(tmp_path):
+    sweep = {**BASE, "times": {"start": 0, "stop": 364, "step": 1},
+             "regimen": {**BASE["regimen"], "n_doses": 13},
+             "grid": {"patient.ige_baseline_iu_ml": {"logspace": [30, 1500, 12]},
+                      "patient.weight_kg": {"linspace": [40, 140, 10]}},
+             "output": {"chunk_lanes": 4}}
+    path = write(tmp_path, sweep)
+    killed = tmp_path / "killed.zarr"
+    cmd = [sys.executable, "-m", "igesweep.cli", "sweep", str(path), "-o", str(killed),
+           "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while _done(killed) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = _done(killed)
+    n_chunks = int(zarr.open_group(str(killed), mode="r").attrs["n_chunks"])
+    assert 0 < done < n_chunks, f"kill landed after {done} of {n_chunks} chunks"
+    with pytest.raises(ValueError, match="not complete"):
+        open_sweep(killed)
+    summary = run_sweep(path, killed, resume=True, n_workers=2, quiet=True)
+    assert summary.complete and summary.n_chunks_run == n_chunks - done
+    fresh = run_sweep(path, tmp_path / "fresh.zarr", n_workers=2, quiet=True)
+    a, b = open_sweep(killed).load(), open_sweep(fresh.path).load()
+    for var in a.data_vars:
+        xr.testing.assert_identical(a[var], b[var])
+    assert a.attrs["sweep_sha256"] == b.attrs["sweep_sha256"]

@@ -1,0 +1,100 @@
+"""Sweep files: grid expansion and every bad input named by its YAML path."""
+
+import numpy as np
+import pytest
+
+from igesweep import InputError, load_catalogue
+from igesweep.sweep.plan import build_plan
+from igesweep.sweep.spec import parse_sweep
+
+BASE = {
+    "therapy": "omalizumab",
+    "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 4},
+    "times": {"start": 0, "stop": 112, "step": 7},
+}
+
+
+def problems(data):
+    with pytest.raises(InputError) as info:
+        build_plan(parse_sweep(data, "s.yaml"), load_catalogue(), "s.yaml")
+    return dict(info.value.problems)
+
+
+def test_generators_expand_to_values_with_units():
+    sweep = parse_sweep({**BASE, "grid": {
+        "patient.ige_baseline_iu_ml": {"logspace": [30, 1500, 5]},
+        "patient.weight_kg": {"linspace": [40, 120, 3]},
+        "regimen.interval_days": {"range": [14, 56, 14]},
+        "therapy": ["omalizumab", "ligelizumab"],
+        "binding": ["full", "qe"],
+    }})
+    dims = {d.name: d for d in sweep.dims}
+    np.testing.assert_allclose(dims["ige_baseline_iu_ml"].values,
+                               np.geomspace(30, 1500, 5))
+    assert dims["weight_kg"].values == (40.0, 80.0, 120.0)
+    assert dims["interval_days"].values == (14, 28, 42)
+    assert dims["ige_baseline_iu_ml"].unit == "IU/mL" and dims["interval_days"].unit == "day"
+    assert [d.name for d in sweep.dims] == ["ige_baseline_iu_ml", "weight_kg", "interval_days",
+                                            "therapy", "binding"]
+
+
+def test_grid_over_until_day_replaces_n_doses():
+    sweep = parse_sweep({**BASE, "grid": {"regimen.until_day": [56, 84]}})
+    plan = build_plan(sweep, load_catalogue())
+    assert plan.n_events.tolist() == [3, 4]
+
+
+@pytest.mark.parametrize(("grid", "path", "fragment"), [
+    ({"patient.weight": [50]}, "grid.patient.weight", "did you mean 'patient.weight_kg'"),
+    ({"pateint.weight_kg": [50]}, "grid.pateint.weight_kg", "allowed:"),
+    ({"patient.weight_kg": []}, "grid.patient.weight_kg", "empty"),
+    ({"patient.weight_kg": [50, 70, 50]}, "grid.patient.weight_kg[2]", "duplicate"),
+    ({"patient.weight_kg": [50, "heavy"]}, "grid.patient.weight_kg[1]", "must be a number"),
+    ({"patient.weight_kg": [50, -3]}, "grid.patient.weight_kg[1]", "greater than 0"),
+    ({"regimen.route": ["sc", "im"]}, "grid.regimen.route[1]", "'sc' or 'iv'"),
+    ({"binding": ["full", "fast"]}, "grid.binding[1]", "'full' or 'qe'"),
+    ({"therapy": ["omalizumab", "omalizumb"]}, "grid.therapy[1]", "did you mean 'omalizumab'"),
+    ({"patient.weight_kg": {"logspace": [0, 10, 3]}}, "grid.patient.weight_kg", "> 0"),
+    ({"patient.weight_kg": {"spline": [1, 2, 3]}}, "grid.patient.weight_kg", "generator"),
+    ({"therapy_params.kd_nm": [1.0, 0.0]}, "grid.therapy_params.kd_nm[1]", "when kon > 0"),
+])
+def test_bad_grid_names_the_yaml_path(grid, path, fragment):
+    found = problems({**BASE, "grid": grid})
+    assert path in found, found
+    assert fragment in found[path], found[path]
+
+
+def test_population_without_anything_to_draw_is_refused():
+    found = problems({**BASE, "therapy": "ligelizumab", "population": {"n": 10, "seed": 1}})
+    assert "nothing to draw" in found["population"]
+    found = problems({**BASE, "population": {"n": 10, "seed": 1, "variability": False}})
+    assert "nothing to draw" in found["population"]
+
+
+@pytest.mark.parametrize(("population", "path", "fragment"), [
+    ({"n": 0, "seed": 1}, "population.n", "greater than or equal to 1"),
+    ({"n": 5}, "population.seed", "missing"),
+    ({"n": 5, "seed": 1, "covariates": {"height_cm": {"uniform": [1, 2]}}},
+     "population.covariates.height_cm", "unknown patient parameter"),
+    ({"n": 5, "seed": 1, "covariates": {"weight_kg": {"uniform": [90, 40]}}},
+     "population.covariates.weight_kg.uniform", "low < high"),
+    ({"n": 5, "seed": 1, "covariates": {"weight_kg": {}}},
+     "population.covariates.weight_kg", "exactly one of"),
+])
+def test_bad_population_names_the_yaml_path(population, path, fragment):
+    found = problems({**BASE, "population": population})
+    assert path in found, found
+    assert fragment in found[path]
+
+
+def test_unknown_top_level_key_and_output_variable():
+    found = problems({**BASE, "gird": {}, "output": {"variables": ["free_ig"]}})
+    assert "did you mean 'grid'" in found["gird"]
+    assert "did you mean 'free_ige'" in found["output.variables[0]"]
+
+
+def test_covariate_that_is_also_a_grid_key_is_refused():
+    found = problems({**BASE, "grid": {"patient.weight_kg": [50, 70]},
+                      "population": {"n": 5, "seed": 1,
+                                     "covariates": {"weight_kg": {"uniform": [40, 90]}}}})
+    assert "also a grid key" in found["population.covariates.weight_kg"]
