@@ -38,7 +38,7 @@ def test_omalizumab_random_effects_have_the_catalogue_covariance():
     eta = np.log(params[:, var.columns])
     cov = np.cov(eta, rowvar=False)
     for k, col in enumerate(var.columns):
-        name = [p for p, i in INDEX.items() if i == col][0]
+        name = next(p for p, i in INDEX.items() if i == col)
         e = entries[name]
         expected = e.omega2 if e.omega2 is not None else math.log1p(e.cv**2)
         assert abs(cov[k, k] / expected - 1) < 0.03, name
