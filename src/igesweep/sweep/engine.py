@@ -29,7 +29,16 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _jobqueue_cluster(options: ClusterOptions):
+def jobqueue_cluster(options: ClusterOptions):  # noqa: ANN201 (dask_jobqueue is optional)
+    """A dask-jobqueue SLURM or PBS cluster for the options, not yet scaled.
+
+    Workers are single-threaded processes (``processes = cores`` unless set).
+
+    Raises
+    ------
+    InputError
+        If dask-jobqueue is not installed.
+    """
     try:
         import dask_jobqueue
     except ImportError:
@@ -43,9 +52,7 @@ def _jobqueue_cluster(options: ClusterOptions):
         kwargs["queue"] = options.queue
     if options.account:
         kwargs["account"] = options.account
-    cluster = kinds[options.kind](**kwargs)
-    cluster.scale(jobs=options.jobs)
-    return cluster
+    return kinds[options.kind](**kwargs)
 
 
 @contextlib.contextmanager
@@ -71,7 +78,8 @@ def dask_client(
             yield client
         return
     if cluster is not None:
-        started = _jobqueue_cluster(cluster)
+        started = jobqueue_cluster(cluster)
+        started.scale(jobs=cluster.jobs)
     else:
         started = LocalCluster(n_workers=n_workers or available_cores(), threads_per_worker=1,
                                processes=True, dashboard_address=":0")
