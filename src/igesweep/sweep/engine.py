@@ -29,7 +29,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def jobqueue_cluster(options: ClusterOptions):  # noqa: ANN201 (dask_jobqueue is optional)
+def jobqueue_cluster(options: ClusterOptions):
     """A dask-jobqueue SLURM or PBS cluster for the options, not yet scaled.
 
     Workers are single-threaded processes (``processes = cores`` unless set).
