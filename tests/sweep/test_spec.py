@@ -98,3 +98,34 @@ def test_covariate_that_is_also_a_grid_key_is_refused():
                       "population": {"n": 5, "seed": 1,
                                      "covariates": {"weight_kg": {"uniform": [40, 90]}}}})
     assert "also a grid key" in found["population.covariates.weight_kg"]
+
+
+def test_design_rows_are_zipped_into_a_sample_dimension(tmp_path):
+    csv = tmp_path / "design.csv"
+    csv.write_text("patient.weight_kg,therapy_params.kd_nm\n50,1.0\n70,0.5\n90,2.0\n")
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text("x")
+    inline = parse_sweep({**BASE, "design": {"patient.weight_kg": [50, 70, 90],
+                                             "therapy_params.kd_nm": [1.0, 0.5, 2.0]},
+                          "grid": {"regimen.dose_mg": [150, 300]}})
+    from_csv = parse_sweep({**BASE, "design": {"csv": "design.csv"}}, str(sweep_file))
+    np.testing.assert_array_equal(inline.design.values, from_csv.design.values)
+    plan = build_plan(inline, load_catalogue())
+    assert [d.name for d in plan.dims] == ["sample", "dose_mg"]
+    batch, block = plan.chunk_batch(0)
+    assert block == (3, 2)
+    from igesweep.parameters import INDEX
+    np.testing.assert_array_equal(batch.params[:, INDEX["weight_kg"]], [50, 50, 70, 70, 90, 90])
+
+
+@pytest.mark.parametrize(("design", "path", "fragment"), [
+    ({"patient.weight_kg": [50, -1]}, "design.patient.weight_kg[1]", "> 0"),
+    ({"patient.weight_kg": [50, 60], "therapy_params.kd_nm": [1.0]}, "design", "equal lengths"),
+    ({"regimen.dose_mg": [150]}, "design.regimen.dose_mg", "use grid:"),
+    ({"therapy_params.bioavailability": [0.5, 1.5]}, "design.therapy_params.bioavailability[1]",
+     "[0, 1]"),
+])
+def test_bad_design_names_the_yaml_path(design, path, fragment):
+    found = problems({**BASE, "design": design})
+    assert path in found, found
+    assert fragment in found[path]

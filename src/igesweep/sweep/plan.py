@@ -129,6 +129,11 @@ class SweepPlan:
             elif dim.key == "binding":
                 codes = np.array([BINDING_CODES[v] for v in dim.values], dtype=np.int64)
                 binding = codes[idx[pos]]
+            elif dim.key == "design":
+                design = self.sweep.design
+                assert design is not None
+                for j, name in enumerate(design.names):
+                    params[:, INDEX[name]] = design.values[idx[pos], j]
         if self.sweep.population is not None:
             apply_population(params, therapy_index, idx[-1], self.sweep.population,
                              list(self.variability))
@@ -195,16 +200,18 @@ def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) ->
         raise InputError(problems, source)
 
     dims = [Dimension(d.name, np.asarray(d.values), d.unit, d.key) for d in sweep.dims]
+    if sweep.design is not None:
+        dims.insert(0, Dimension("sample", np.arange(len(sweep.design.values)), "1", "design"))
     if sweep.population is not None:
         dims.append(Dimension("subject", np.arange(sweep.population.n), "1", "subject"))
-    regimen_dims = tuple(i for i, d in enumerate(sweep.dims) if d.key.startswith("regimen."))
+    regimen_dims = tuple(i for i, d in enumerate(dims) if d.key.startswith("regimen."))
     by_therapy = sweep.scenario.regimen == "usual"
     events = []
-    combo_list = list(itertools.product(*(sweep.dims[i].values for i in regimen_dims)))
+    combo_list = list(itertools.product(*(dims[i].values.tolist() for i in regimen_dims)))
     for therapy in (therapies if by_therapy else therapies[:1]):
         for combo in combo_list:
             assign = {**first, "therapy": therapy,
-                      **{sweep.dims[i].key: v for i, v in zip(regimen_dims, combo, strict=True)}}
+                      **{dims[i].key: v for i, v in zip(regimen_dims, combo, strict=True)}}
             scenario = parse_scenario(substitute(sweep.base, assign), source)
             events.append(events_of(scenario, catalogue))
     max_events = max([len(e) for e in events] + [1])

@@ -132,6 +132,7 @@ class SweepOptions(_Model):
     """The non-scenario sections of a sweep file."""
 
     grid: dict[str, Any] = {}
+    design: dict[str, Any] = {}
     population: Population | None = None
     output: OutputOptions = OutputOptions()
     cluster: ClusterOptions | None = None
@@ -160,11 +161,33 @@ class GridDim:
 
 
 @dataclass(frozen=True)
+class Design:
+    """Parameter rows run side by side (zipped, not crossed): the ``sample`` dimension.
+
+    Attributes
+    ----------
+    keys : tuple of str
+        Dotted parameter keys (``patient.*`` or ``therapy_params.*``).
+    values : ndarray, shape (n_samples, n_keys)
+        One row per sample.
+    """
+
+    keys: tuple[str, ...]
+    values: np.ndarray
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names (the keys' last components)."""
+        return tuple(k.partition(".")[2] for k in self.keys)
+
+
+@dataclass(frozen=True)
 class Sweep:
     """A validated sweep: base scenario mapping, grid dimensions and options."""
 
     base: dict[str, Any]
     dims: tuple[GridDim, ...]
+    design: Design | None
     population: Population | None
     output: OutputOptions
     cluster: ClusterOptions | None
@@ -316,6 +339,7 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     if not isinstance(options_raw.get("grid", {}), Mapping):
         problems.append(("grid", "must be a mapping of dotted keys to values"))
     dims = _check_grid(base, options.grid, source, problems)
+    design = _check_design(options.design, source, dims, problems)
     _check_output(options.output, problems)
     if problems:
         raise InputError(problems, source)
@@ -329,8 +353,77 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         _check_population(options.population, dims, problems)
     if problems:
         raise InputError(list(dict.fromkeys(problems)), source)
-    return Sweep(base=base, dims=tuple(dims), population=options.population,
+    return Sweep(base=base, dims=tuple(dims), design=design, population=options.population,
                  output=options.output, cluster=options.cluster, scenario=scenario)
+
+
+def _check_design(raw: Mapping[str, Any], source: str | None, dims: list[GridDim],
+                  problems: list[tuple[str, str]]) -> Design | None:
+    """Validate a design: equal-length columns of admissible parameter values."""
+    if not raw:
+        return None
+    if set(raw) == {"csv"}:
+        raw = _read_design_csv(raw["csv"], source, problems)
+        if not raw:
+            return None
+    allowed = [f"patient.{n}" for n in PATIENT_PARAMETERS] + [
+        f"therapy_params.{n}" for n in THERAPY_PARAMETERS]
+    grid_names = {d.name for d in dims}
+    columns: list[np.ndarray] = []
+    keys: list[str] = []
+    for key, values in raw.items():
+        path = f"design.{key}"
+        if key not in allowed:
+            problems.append((path, unknown_name_message("design key", str(key), allowed)
+                             + " (a design varies parameters; use grid: for the rest)"))
+            continue
+        name = key.partition(".")[2]
+        if name in grid_names:
+            problems.append((path, f"'{name}' is also a grid dimension"))
+            continue
+        if not isinstance(values, list) or not values or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            problems.append((path, "must be a non-empty list of numbers"))
+            continue
+        column = np.asarray(values, dtype=np.float64)
+        p = BY_NAME[name]
+        bad = ~np.isfinite(column) | (column <= 0 if p.positive else column < 0)
+        if p.fraction:
+            bad |= column > 1
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            rule = "> 0" if p.positive else ("in [0, 1]" if p.fraction else ">= 0")
+            problems.append((f"{path}[{i}]", f"must be a finite number {rule}, got {values[i]!r}"))
+            continue
+        keys.append(key)
+        columns.append(column)
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        problems.append(("design", f"columns must have equal lengths, got {sorted(lengths)}"))
+        return None
+    if not columns:
+        return None
+    return Design(keys=tuple(keys), values=np.column_stack(columns))
+
+
+def _read_design_csv(name: Any, source: str | None,
+                     problems: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Columns of a design CSV (header = dotted keys), relative to the sweep file."""
+    from pathlib import Path
+
+    path = Path(str(name))
+    if not path.is_absolute() and source:
+        path = Path(source).parent / path
+    try:
+        header = path.read_text().splitlines()[0].split(",")
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    except (OSError, ValueError, IndexError) as err:
+        problems.append(("design.csv", f"cannot read {path}: {err}"))
+        return {}
+    if data.shape[1] != len(header):
+        problems.append(("design.csv", f"{path}: {data.shape[1]} columns, {len(header)} names"))
+        return {}
+    return {h.strip(): data[:, j].tolist() for j, h in enumerate(header)}
 
 
 def _check_output(output: OutputOptions, problems: list[tuple[str, str]]) -> None:

@@ -62,6 +62,11 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
     for d in plan.dims:
         values = d.values.astype(object) if d.values.dtype.kind in "UO" else d.values
         coords[d.name] = (d.name, values, {"units": d.unit, "long_name": d.key})
+    design = plan.sweep.design
+    if design is not None:
+        for j, (key, name) in enumerate(zip(design.keys, design.names, strict=True)):
+            coords[name] = ("sample", design.values[:, j],
+                            {"units": BY_NAME[name].unit, "long_name": key})
     ds = xr.Dataset(coords=coords)
     compressors = _compressors(plan)
     dtype = plan.sweep.output.dtype
