@@ -1,4 +1,4 @@
-# igesweep workflow: from config/config.yaml to results/.
+# igesweep workflow: from config/config.yaml to results/report.html.
 # Run: snakemake --cores all   (after: pip install -e .)
 from snakemake.utils import min_version, validate
 
@@ -10,11 +10,17 @@ configfile: "config/config.yaml"
 
 validate(config, "workflow/schemas/config.schema.yaml")
 
+STUDIES = list(config["studies"])
 
+
+include: "workflow/rules/studies.smk"
+include: "workflow/rules/analyse.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/examples.smk"
 
 
 rule all:
-    default_target: True
     input:
-        "results/examples/summary.csv",
+        "results/report.html",
+        expand("results/{study}/{study}.zarr", study=STUDIES),
+    default_target: True

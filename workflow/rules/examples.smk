@@ -21,6 +21,11 @@ rule simulate_example:
         "igesweep --catalogue {input.catalogue} simulate {input.scenario} -o {output} > {log} 2>&1"
 
 
+rule examples:
+    input:
+        "results/examples/summary.csv",
+
+
 rule summarise_examples:
     input:
         expand("results/examples/{name}.zarr", name=config["examples"]),

@@ -1,0 +1,149 @@
+"""Study summaries: the tables and arrays the report shows, from each study's sweep store.
+
+Every function takes an opened sweep Dataset (and what the study's design
+recorded) and returns plain JSON-ready structures with units in the names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+#: Summary metrics analysed for sensitivity (model.md §7).
+SENSITIVITY_METRICS = (
+    "time_to_target",
+    "fraction_below_target",
+    "trough_free_ige",
+    "fceri_reduction",
+    "max_threshold_fold",
+)
+
+
+def _clean(values: np.ndarray) -> list[Any]:
+    """A JSON-ready list with NaN as None."""
+    arr = np.asarray(values, dtype=float)
+    return [None if not np.isfinite(v) else float(v) for v in arr.ravel()]
+
+
+def _metric_table(ds: xr.Dataset, names: Sequence[str]) -> dict[str, list[Any]]:
+    return {f"{n} [{ds[n].attrs['units']}]": _clean(ds[n].values) for n in names}
+
+
+def therapy_reference(ds: xr.Dataset) -> dict[str, Any]:
+    """Metrics per therapy for the reference patient."""
+    return {
+        "therapy": [str(t) for t in ds["therapy"].values],
+        "metrics": _metric_table(ds, ("time_to_target", "fraction_below_target",
+                                      "trough_free_ige", "nadir_free_ige", "fceri_reduction",
+                                      "max_threshold_fold")),
+        "status": ds["status"].values.astype(int).tolist(),
+    }
+
+
+def therapy_population(ds: xr.Dataset) -> dict[str, Any]:
+    """Median and 5th/95th percentiles of the metrics over subjects, per therapy."""
+    out: dict[str, Any] = {"therapy": [str(t) for t in ds["therapy"].values], "metrics": {}}
+    for name in ("fraction_below_target", "nadir_free_ige", "fceri_reduction",
+                 "max_threshold_fold"):
+        q = ds[name].quantile([0.05, 0.5, 0.95], dim="subject", skipna=True).values
+        out["metrics"][f"{name} [{ds[name].attrs['units']}]"] = {
+            "p05": _clean(q[0]), "median": _clean(q[1]), "p95": _clean(q[2])}
+    out["n_subjects"] = int(ds.sizes["subject"])
+    out["n_failed"] = int((ds["status"] > 0).sum())
+    return out
+
+
+def dosing_map(ds: xr.Dataset, target_ng_ml: float) -> dict[str, Any]:
+    """Median trough free IgE and target attainment over baseline IgE x weight per regimen."""
+    trough = ds["trough_free_ige"]
+    median = trough.median("subject", skipna=True)
+    attain = (trough < target_ng_ml).mean("subject")
+    return {
+        "ige_baseline_iu_ml": _clean(ds["ige_baseline_iu_ml"].values),
+        "weight_kg": _clean(ds["weight_kg"].values),
+        "dose_mg": _clean(ds["dose_mg"].values),
+        "interval_days": _clean(ds["interval_days"].values),
+        "dims": list(median.dims),
+        "median_trough_free_ige_ng_ml": median.values.tolist(),
+        "share_below_target": attain.values.tolist(),
+        "target_free_ige_ng_ml": target_ng_ml,
+        "n_subjects": int(ds.sizes["subject"]),
+    }
+
+
+def affinity_map(ds: xr.Dataset) -> dict[str, Any]:
+    """Trough free IgE, receptor reduction and threshold rise over Kd x dose."""
+    return {
+        "kd_nm": _clean(ds["kd_nm"].values),
+        "dose_mg": _clean(ds["dose_mg"].values),
+        "dims": list(ds["trough_free_ige"].dims),
+        "trough_free_ige_ng_ml": ds["trough_free_ige"].values.tolist(),
+        "fceri_reduction": ds["fceri_reduction"].values.tolist(),
+        "max_threshold_fold": ds["max_threshold_fold"].values.tolist(),
+    }
+
+
+def dosing_table(ds: xr.Dataset, cells: Sequence[int], targets: Sequence[float]
+                 ) -> dict[str, Any]:
+    """Share of virtual patients per approved label cell below each free-IgE target."""
+    from igesweep.analysis.dosing_table import evaluate_label_table, trough_at_label_regimen
+
+    cell_of_row = np.asarray(cells, dtype=np.int64)
+    trough = trough_at_label_regimen(ds, cell_of_row)
+    table = evaluate_label_table(trough, cell_of_row, targets=tuple(targets))
+    return {"columns": list(table.columns),
+            "rows": [[None if isinstance(v, float) and not np.isfinite(v) else
+                      (v.item() if hasattr(v, "item") else v) for v in row]
+                     for row in table.itertuples(index=False)]}
+
+
+def _factors(factors: Sequence[Mapping[str, Any]]) -> list[Any]:
+    from igesweep.analysis.sensitivity import Factor
+
+    return [Factor(**f) for f in factors]
+
+
+def sobol(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, seed: int,
+          resamples: int) -> dict[str, Any]:
+    """First-order and total Sobol indices with bootstrap CIs, and their convergence in N."""
+    from igesweep.analysis.sensitivity import analyze_sobol, sobol_convergence
+
+    fs = _factors(factors)
+    out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}, "convergence": {}}
+    for metric in SENSITIVITY_METRICS:
+        y = ds[metric].values.astype(float)
+        res = analyze_sobol(fs, y, seed=seed, n_resamples=resamples)
+        out["indices"][metric] = {k: _clean(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        conv = sobol_convergence(fs, y, seed=seed)
+        out["convergence"][metric] = {c: _clean(conv[c].values) if c != "factor"
+                                      else [str(v) for v in conv[c]] for c in conv.columns}
+    out["n_base_samples"] = int(ds.sizes["sample"] // (len(fs) + 2))
+    return out
+
+
+def morris(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, levels: int,
+           seed: int) -> dict[str, Any]:
+    """Morris mu* (with CI) and sigma of each metric."""
+    from igesweep.analysis.sensitivity import analyze_morris
+
+    fs = _factors(factors)
+    x = np.column_stack([ds[f.name].values for f in fs])
+    out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}}
+    for metric in SENSITIVITY_METRICS:
+        res = analyze_morris(fs, x, ds[metric].values.astype(float), levels=levels, seed=seed)
+        out["indices"][metric] = {k: _clean(res[k]) for k in ("mu_star", "mu_star_conf", "sigma")}
+    return out
+
+
+def local(ds: xr.Dataset, names: Sequence[str], rel_step: float) -> dict[str, Any]:
+    """Normalised elasticities of each metric at the reference patient."""
+    from igesweep.analysis.sensitivity import elasticities
+
+    out: dict[str, Any] = {"parameters": list(names), "elasticity": {}}
+    for metric in SENSITIVITY_METRICS:
+        e = elasticities(list(names), ds[metric].values.astype(float), rel_step)
+        out["elasticity"][metric] = _clean(np.array([e[n] for n in names]))
+    return out

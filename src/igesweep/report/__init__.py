@@ -1,0 +1,1 @@
+"""The workflow's HTML report: figures (matplotlib) and one self-contained page."""

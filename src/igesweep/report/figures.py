@@ -1,0 +1,227 @@
+"""The report's figures: each function returns a matplotlib Figure with title, units and legend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+METRIC_LABELS = {
+    "time_to_target": "time to target (day)",
+    "fraction_below_target": "fraction of time below target",
+    "trough_free_ige": "trough free IgE (ng/mL)",
+    "fceri_reduction": "FcεRI reduction (fraction)",
+    "max_threshold_fold": "max. threshold fold",
+}
+
+
+def time_courses(ds: xr.Dataset) -> Figure:
+    """Free and total IgE, receptors, occupancy and threshold fold per therapy over time."""
+    panels = [
+        ("free_ige", "free IgE (ng/mL)", True),
+        ("total_ige", "total IgE (IU/mL)", True),
+        ("fceri_total", "FcεRI per cell", True),
+        ("fceri_occupancy", "FcεRI occupancy (fraction)", False),
+        ("threshold_fold", "activation threshold fold", True),
+        ("effector_response", "effector response (relative)", True),
+    ]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    cmap = plt.get_cmap("tab20")
+    therapies = [str(t) for t in ds["therapy"].values]
+    for ax, (name, label, log) in zip(axes.ravel(), panels, strict=True):
+        for i, therapy in enumerate(therapies):
+            ax.plot(ds["time"], ds[name].sel(therapy=therapy), color=cmap(i % 20),
+                    label=therapy, lw=1.4)
+        ax.set_xlabel("time (day)")
+        ax.set_ylabel(label)
+        ax.set_title(label)
+        if log:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=2, title="therapy")
+    fig.suptitle("Time courses per therapy at its usual regimen (reference patient)")
+    return fig
+
+
+def population_ranges(summary: Mapping[str, Any]) -> Figure:
+    """Median and 5–95 % range of the metrics over the virtual population, per therapy."""
+    therapies = summary["therapy"]
+    metrics = summary["metrics"]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 5),
+                             constrained_layout=True)
+    y = np.arange(len(therapies))
+    for ax, (label, q) in zip(np.atleast_1d(axes), metrics.items(), strict=True):
+        med = np.array([np.nan if v is None else v for v in q["median"]])
+        lo = np.array([np.nan if v is None else v for v in q["p05"]])
+        hi = np.array([np.nan if v is None else v for v in q["p95"]])
+        ax.errorbar(med, y, xerr=[med - lo, hi - med], fmt="o", capsize=3,
+                    label="median, 5–95 %")
+        ax.set_yticks(y, therapies, fontsize=8)
+        ax.set_xlabel(label)
+        ax.set_title(label.split(" [")[0].replace("_", " "))
+        ax.grid(alpha=0.3)
+        if "free_ige" in label or "threshold" in label:
+            ax.set_xscale("log")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.suptitle(f"Virtual population ({summary['n_subjects']} subjects per therapy)")
+    return fig
+
+
+def _heatmaps(summary: Mapping[str, Any], key: str, title: str, cbar: str,
+              log: bool) -> Figure:
+    data = np.array(summary[key], dtype=float)  # (ige, weight, dose, interval)
+    doses, intervals = summary["dose_mg"], summary["interval_days"]
+    ige, weight = summary["ige_baseline_iu_ml"], summary["weight_kg"]
+    fig, axes = plt.subplots(len(intervals), len(doses), figsize=(4 * len(doses),
+                             3.4 * len(intervals)), constrained_layout=True, squeeze=False)
+    finite = data[np.isfinite(data)]
+    vmin, vmax = (finite.min(), finite.max()) if finite.size else (0, 1)
+    norm = matplotlib.colors.LogNorm(max(vmin, 1e-3), max(vmax, 1e-2)) if log else \
+        matplotlib.colors.Normalize(0, 1)
+    image = None
+    for i, interval in enumerate(intervals):
+        for j, dose in enumerate(doses):
+            ax = axes[i, j]
+            image = ax.pcolormesh(weight, ige, data[:, :, j, i], norm=norm, shading="nearest",
+                                  cmap="viridis")
+            ax.set_yscale("log")
+            ax.set_title(f"{dose:g} mg every {interval:g} days")
+            ax.set_xlabel("weight (kg)")
+            ax.set_ylabel("baseline IgE (IU/mL)")
+    fig.colorbar(image, ax=axes, label=cbar)
+    fig.suptitle(title)
+    return fig
+
+
+def dosing_map_trough(summary: Mapping[str, Any]) -> Figure:
+    """Median trough free IgE over baseline IgE x weight, one panel per regimen."""
+    return _heatmaps(summary, "median_trough_free_ige_ng_ml",
+                     "Omalizumab: median steady-state trough free IgE",
+                     "median trough free IgE (ng/mL)", log=True)
+
+
+def dosing_map_attainment(summary: Mapping[str, Any]) -> Figure:
+    """Share of subjects with trough free IgE below target, one panel per regimen."""
+    return _heatmaps(summary, "share_below_target",
+                     f"Omalizumab: share of subjects with trough free IgE < "
+                     f"{summary['target_free_ige_ng_ml']:g} ng/mL",
+                     "share of subjects below target", log=False)
+
+
+def affinity(summary: Mapping[str, Any]) -> Figure:
+    """What affinity buys: trough free IgE, receptor loss and threshold rise against Kd."""
+    kd = np.array(summary["kd_nm"], dtype=float)
+    panels = [("trough_free_ige_ng_ml", "trough free IgE (ng/mL)", True),
+              ("fceri_reduction", "FcεRI reduction at one year (fraction)", False),
+              ("max_threshold_fold", "max. activation threshold fold", True)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), constrained_layout=True)
+    for ax, (key, label, log) in zip(axes, panels, strict=True):
+        values = np.array(summary[key], dtype=float)  # (kd, dose)
+        for j, dose in enumerate(summary["dose_mg"]):
+            ax.plot(kd, values[:, j], marker="o", label=f"{dose:g} mg q4w")
+        ax.set_xscale("log")
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("drug–IgE Kd (nM)")
+        ax.set_ylabel(label)
+        ax.set_title(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(title="dose")
+    fig.suptitle("Affinity map: omalizumab PK with the drug–IgE Kd varied (reference patient)")
+    return fig
+
+
+def sobol_bars(summary: Mapping[str, Any]) -> Figure:
+    """First-order and total Sobol indices with bootstrap confidence intervals."""
+    factors = summary["factors"]
+    metrics = list(summary["indices"])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 5), sharey=True,
+                             constrained_layout=True)
+    y = np.arange(len(factors))
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        idx = summary["indices"][metric]
+        for offset, key, color in ((-0.2, "S1", "tab:blue"), (0.2, "ST", "tab:orange")):
+            vals = np.array([np.nan if v is None else v for v in idx[key]])
+            conf = np.array([0 if v is None else v for v in idx[f"{key}_conf"]])
+            ax.barh(y + offset, vals, height=0.4, xerr=conf, color=color, label=key, capsize=2)
+        ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
+        ax.set_xlabel("Sobol index")
+        ax.grid(alpha=0.3, axis="x")
+    np.atleast_1d(axes)[0].set_yticks(y, factors, fontsize=8)
+    np.atleast_1d(axes)[0].legend()
+    fig.suptitle(f"Global sensitivity (Sobol, N = {summary['n_base_samples']} base samples, "
+                 "95 % bootstrap CI)")
+    return fig
+
+
+def sobol_convergence(summary: Mapping[str, Any]) -> Figure:
+    """Total Sobol indices against the number of base samples (convergence check)."""
+    metrics = list(summary["convergence"])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4),
+                             constrained_layout=True, sharey=True)
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        conv = summary["convergence"][metric]
+        n = np.array(conv["n"], dtype=float)
+        st = np.array([np.nan if v is None else v for v in conv["ST"]])
+        names = np.array(conv["factor"])
+        for factor in summary["factors"]:
+            sel = names == factor
+            ax.plot(n[sel], st[sel], marker="o", label=factor)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base samples N")
+        ax.set_ylabel("total index ST")
+        ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[-1].legend(fontsize=7)
+    fig.suptitle("Convergence of the total Sobol indices with N")
+    return fig
+
+
+def morris_scatter(summary: Mapping[str, Any]) -> Figure:
+    """Morris mu* against sigma, one panel per metric."""
+    metrics = list(summary["indices"])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4),
+                             constrained_layout=True)
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        idx = summary["indices"][metric]
+        mu = np.array([np.nan if v is None else v for v in idx["mu_star"]])
+        sigma = np.array([np.nan if v is None else v for v in idx["sigma"]])
+        ax.scatter(mu, sigma, color="tab:purple", label="factor")
+        for name, xm, ys in zip(summary["factors"], mu, sigma, strict=True):
+            ax.annotate(name, (xm, ys), fontsize=7)
+        ax.set_xlabel("μ* (metric units)")
+        ax.set_ylabel("σ (metric units)")
+        ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend()
+    fig.suptitle("Morris screening: mean absolute effect μ* and spread σ")
+    return fig
+
+
+def elasticity_bars(summary: Mapping[str, Any]) -> Figure:
+    """Normalised elasticities of each metric at the reference patient."""
+    names = summary["parameters"]
+    metrics = list(summary["elasticity"])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 5), sharey=True,
+                             constrained_layout=True)
+    y = np.arange(len(names))
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+        vals = np.array([np.nan if v is None else v for v in summary["elasticity"][metric]])
+        ax.barh(y, vals, color=np.where(vals >= 0, "tab:green", "tab:red"),
+                label="elasticity")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel("(∂metric/∂p)·(p/metric)")
+        ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+    np.atleast_1d(axes)[0].set_yticks(y, names, fontsize=8)
+    np.atleast_1d(axes)[0].legend()
+    fig.suptitle("Local sensitivity: normalised elasticities at the reference patient")
+    return fig

@@ -1,0 +1,105 @@
+"""The Snakemake workflow, really run on a tiny configuration, and its report in a browser."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).parents[2]
+TINY = Path(__file__).parent / "tiny_config.yaml"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY), *args]
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def workflow_run(tmp_path_factory):
+    """A copy of the workflow run once on the tiny configuration."""
+    work = tmp_path_factory.mktemp("workflow")
+    shutil.copy(ROOT / "Snakefile", work)
+    shutil.copytree(ROOT / "workflow", work / "workflow",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "config", work / "config")
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return work
+
+
+@pytest.mark.xdist_group("workflow")
+def test_workflow_produces_the_report_and_every_study(workflow_run):
+    results = workflow_run / "results"
+    assert (results / "report.html").stat().st_size > 50_000
+    for study in ("therapy_reference", "therapy_population", "dosing_map", "affinity_map",
+                  "dosing_table", "sobol", "morris", "local"):
+        assert (results / study / f"{study}.zarr" / "zarr.json").exists()
+        assert (results / study / "analysis.json").exists()
+    assert len(list((results / "figures").glob("*.png"))) >= 9
+
+
+@pytest.mark.xdist_group("workflow")
+def test_second_run_does_nothing(workflow_run):
+    proc = snakemake(workflow_run, "--dry-run")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.xdist_group("workflow")
+def test_editing_one_study_reruns_only_that_study(workflow_run, tmp_path):
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(TINY.read_text().replace("kd_nm: {geomspace: [0.01, 10, 3]}",
+                                               "kd_nm: {geomspace: [0.01, 10, 4]}"))
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(edited),
+           "--dry-run"]
+    proc = subprocess.run(cmd, cwd=workflow_run, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    studies = set(re.findall(r"wildcards: study=(\w+)", out))
+    assert studies == {"affinity_map"}, out[-3000:]
+    assert "rule report:" in out
+
+
+@pytest.mark.xdist_group("workflow")
+def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("IGESWEEP_REQUIRE_BROWSER"):
+            pytest.fail("chromium and chromedriver are required (apt-get install chromium "
+                        "chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                 "--window-size=1400,2000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.get((workflow_run / "results" / "report.html").as_uri())
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
+        assert len(images) >= 9
+        assert all(done and width > 100 for done, width in images), images
+        headings = driver.execute_script(
+            "return Array.from(document.querySelectorAll('h2')).map(h => h.textContent);")
+        assert "Sensitivity of the summary metrics" in headings
+        shot = tmp_path / "report.png"
+        driver.save_screenshot(str(shot))
+    finally:
+        driver.quit()
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] > 500 and pixels.shape[1] > 500
+    assert float(np.std(pixels[..., :3])) > 0.05, "the page renders blank"

@@ -1,0 +1,23 @@
+# Per-study analysis: tables and figure data from each sweep store.
+
+
+rule analyse:
+    input:
+        store="results/{study}/{study}.zarr",
+        design="results/{study}/design.json",
+    output:
+        "results/{study}/analysis.json",
+    params:
+        study_config=lambda wildcards: config["studies"][wildcards.study],
+    log:
+        "logs/analyse/{study}.log",
+    benchmark:
+        "benchmarks/results/analyse/{study}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/igesweep.yaml"
+    script:
+        "../scripts/analyse.py"

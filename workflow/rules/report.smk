@@ -1,0 +1,28 @@
+# The report: one self-contained HTML file with every figure embedded, plus the figures as
+# PNG files for `snakemake --report`.
+
+
+rule report:
+    input:
+        analyses=expand("results/{study}/analysis.json", study=STUDIES),
+        stores=expand("results/{study}/{study}.zarr", study=STUDIES),
+    output:
+        html="results/report.html",
+        figures=report(
+            directory("results/figures"),
+            patterns=["{name}.png"],
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
+    log:
+        "logs/report.log",
+    benchmark:
+        "benchmarks/results/report.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/igesweep.yaml"
+    script:
+        "../scripts/report.py"
