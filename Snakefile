@@ -20,7 +20,7 @@ include: "workflow/rules/examples.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/report.html",
         expand("results/{study}/{study}.zarr", study=STUDIES),
-    default_target: True

@@ -346,7 +346,7 @@ def _common_rates(d: Derived, D, E, R, RE, RD, B, M):
 
 
 def rhs_full(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
-    """Right-hand side of the full model (model.md section 5); ``y`` in :data:`STATE_NAMES` order."""
+    """Right-hand side of the full model (model.md section 5), ``y`` in STATE_NAMES order."""
     A, D, Dp, E, C, R, RE, RD, B, M = y
     bind = d.kon * D * E - d.koff * C
     dR, dRE, dRD, dB, dM = _common_rates(d, D, E, R, RE, RD, B, M)
@@ -393,7 +393,7 @@ def _common_partials(d: Derived, D, E, R, B, M):
 
 def jac_full(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
     """Analytic Jacobian ``J[i, j] = d f_i / d y_j`` of :func:`rhs_full`."""
-    A, D, Dp, E, C, R, RE, RD, B, M = y
+    D, E, R, B, M = (y[i] for i in (_D, _E, _R, _B, _M))
     J = np.zeros((10, 10))
     J[_A, _A] = -d.ka
 
@@ -422,6 +422,20 @@ def jac_full(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
     return J
 
 
+def _qe_split(DT: float, ET: float, kd: float) -> tuple[float, float, float, float]:
+    """Scalar core of :func:`qe_species`: ``(D, E, C, root)`` for a binding drug."""
+    root = math.sqrt((DT - ET) ** 2 + kd * (kd + 2.0 * (DT + ET)))
+    den = DT + ET + kd + root
+    C = 2.0 * DT * ET / den if den > 0.0 else 0.0
+    b_E, b_D = DT - ET + kd, ET - DT + kd
+    E = 2.0 * kd * ET / (root + b_E) if b_E > 0.0 else 0.5 * (root - b_E)
+    D = 2.0 * kd * DT / (root + b_D) if b_D > 0.0 else 0.5 * (root - b_D)
+    return D, E, C, root
+
+
+_qe_split_array = np.vectorize(_qe_split, otypes=[float, float, float, float])
+
+
 def qe_species(DT, ET, kd: float, kon: float):
     """Quasi-equilibrium free drug ``D``, free IgE ``E`` and complex ``C`` (nM) from the totals.
 
@@ -442,20 +456,8 @@ def qe_species(DT, ET, kd: float, kon: float):
     DT, ET = np.broadcast_arrays(np.asarray(DT, dtype=float), np.asarray(ET, dtype=float))
     if kon == 0.0:
         return DT.copy()[()], ET.copy()[()], np.zeros(DT.shape)[()]
-    root = np.sqrt((DT - ET) ** 2 + kd * (kd + 2.0 * (DT + ET)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den = DT + ET + kd + root
-        C = np.where(den > 0.0, 2.0 * DT * ET / np.where(den > 0.0, den, 1.0), 0.0)
-        E = _free_part(ET, DT - ET + kd, kd, root)
-        D = _free_part(DT, ET - DT + kd, kd, root)
+    D, E, C, _ = _qe_split_array(DT, ET, kd)
     return D[()], E[()], C[()]
-
-
-def _free_part(total, b, kd, root):
-    """``(root - b)/2`` without cancellation; ``b`` = the other total - this total + kd."""
-    den = root + b
-    safe = np.where(den > 0.0, den, 1.0)
-    return np.where(b > 0.0, np.where(den > 0.0, 2.0 * kd * total / safe, 0.0), 0.5 * (root - b))
 
 
 def _qe_species(y: np.ndarray, d: Derived):
@@ -463,20 +465,7 @@ def _qe_species(y: np.ndarray, d: Derived):
     DT, ET = y[_QDT], y[_QET]
     if d.kon == 0.0:
         return DT, ET, 0.0, 0.0, 0.0
-    # Scalar twin of qe_species (same formulas, plain floats for speed).
-    kd = d.kd
-    root = math.sqrt((DT - ET) ** 2 + kd * (kd + 2.0 * (DT + ET)))
-    den = DT + ET + kd + root
-    C = 2.0 * DT * ET / den if den > 0.0 else 0.0
-    b_E, b_D = DT - ET + kd, ET - DT + kd
-    if b_E > 0.0:
-        E = 2.0 * kd * ET / (root + b_E)
-    else:
-        E = 0.5 * (root - b_E)
-    if b_D > 0.0:
-        D = 2.0 * kd * DT / (root + b_D)
-    else:
-        D = 0.5 * (root - b_D)
+    D, E, C, root = _qe_split(DT, ET, d.kd)
     # Implicit differentiation of C^2 - S*C + DT*ET = 0: dg/dC = 2C - S = -root,
     # dg/dDT = ET - C = E, dg/dET = DT - C = D.
     if root > 0.0:
@@ -487,8 +476,11 @@ def _qe_species(y: np.ndarray, d: Derived):
 
 
 def rhs_qe(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
-    """Right-hand side of the quasi-equilibrium model (model.md section 5b); ``y`` in :data:`QE_STATE_NAMES` order."""
-    A, DT, Dp, ET, R, RE, RD, B, M = y
+    """Right-hand side of the quasi-equilibrium model (model.md section 5b).
+
+    ``y`` is in QE_STATE_NAMES order.
+    """
+    A, _DT, Dp, _ET, R, RE, RD, B, M = y
     D, E, C, _, _ = _qe_species(y, d)
     dR, dRE, dRD, dB, dM = _common_rates(d, D, E, R, RE, RD, B, M)
     return np.array(
@@ -508,8 +500,8 @@ def rhs_qe(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
 
 def jac_qe(t: float, y: np.ndarray, d: Derived) -> np.ndarray:
     """Analytic Jacobian of :func:`rhs_qe` (chain rule through the recovered D, E, C)."""
-    A, DT, Dp, ET, R, RE, RD, B, M = y
-    D, E, C, cD, cE = _qe_species(y, d)
+    R, B, M = y[_QR], y[_QB], y[_QM]
+    D, E, _, cD, cE = _qe_species(y, d)
     # Sensitivities of the recovered species to the totals (columns DT, ET).
     dC = (cD, cE)
     dD = (1.0 - cD, -cE)
@@ -555,10 +547,11 @@ def _normalise_events(events: Sequence[tuple[float, str, float]]) -> list[tuple[
     out = []
     for item in events:
         day, kind, amount = item
-        day, amount = float(day), float(amount)
+        day = float(day)
         kind = str(kind).lower()
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}; expected one of {EVENT_KINDS}")
+        amount = 0.0 if kind == "apheresis" else float(amount)
         if not math.isfinite(day):
             raise ValueError(f"event time must be finite, got {day}")
         if kind != "apheresis" and not (math.isfinite(amount) and amount >= 0.0):
@@ -569,7 +562,9 @@ def _normalise_events(events: Sequence[tuple[float, str, float]]) -> list[tuple[
     return out
 
 
-def _apply_event(y: np.ndarray, kind: str, amount_mg: float, d: Derived, binding: str) -> np.ndarray:
+def _apply_event(
+    y: np.ndarray, kind: str, amount_mg: float, d: Derived, binding: str
+) -> np.ndarray:
     """Apply one event of model.md section 6 to a copy of ``y``.
 
     Doses (SC into ``A``, IV into ``D`` or ``DT``) commute with each other and,
@@ -715,7 +710,11 @@ def solve_reference(
         if stop == start:
             states[:, mask] = y[:, None]
             continue
-        t_eval = np.append(times[mask], stop) if times[mask].size == 0 or times[mask][-1] != stop else times[mask]
+        t_eval = (
+            np.append(times[mask], stop)
+            if times[mask].size == 0 or times[mask][-1] != stop
+            else times[mask]
+        )
         sol = solve_ivp(
             fun,
             (start, stop),

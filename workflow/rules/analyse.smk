@@ -7,17 +7,17 @@ rule analyse:
         design="results/{study}/design.json",
     output:
         "results/{study}/analysis.json",
-    params:
-        study_config=lambda wildcards: config["studies"][wildcards.study],
     log:
         "logs/analyse/{study}.log",
     benchmark:
         "benchmarks/results/analyse/{study}.tsv"
+    conda:
+        "../envs/igesweep.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/igesweep.yaml"
+    params:
+        study_config=lambda wildcards: config["studies"][wildcards.study],
     script:
         "../scripts/analyse.py"

@@ -18,11 +18,11 @@ rule report:
         "logs/report.log",
     benchmark:
         "benchmarks/results/report.tsv"
+    conda:
+        "../envs/igesweep.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/igesweep.yaml"
     script:
         "../scripts/report.py"

@@ -7,21 +7,21 @@ rule make_sweep:
     output:
         sweep="results/{study}/sweep.yaml",
         design="results/{study}/design.json",
+    log:
+        "logs/make_sweep/{study}.log",
+    benchmark:
+        "benchmarks/results/make_sweep/{study}.tsv"
+    conda:
+        "../envs/igesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         study_config=lambda wildcards: config["studies"][wildcards.study],
         shared=lambda wildcards: {
             k: config[k] for k in ("reference_patient", "target_free_ige_ng_ml")
         },
-    log:
-        "logs/make_sweep/{study}.log",
-    benchmark:
-        "benchmarks/results/make_sweep/{study}.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../envs/igesweep.yaml"
     script:
         "../scripts/make_sweep.py"
 
@@ -32,20 +32,22 @@ rule run_sweep:
         catalogue="config/therapies.yaml",
     output:
         directory("results/{study}/{study}.zarr"),
-    params:
-        scheduler=(
-            f"--scheduler {config['dask_scheduler']}" if config["dask_scheduler"] else ""
-        ),
     log:
         "logs/run_sweep/{study}.log",
     benchmark:
         "benchmarks/results/run_sweep/{study}.tsv"
+    conda:
+        "../envs/igesweep.yaml"
     threads: workflow.cores
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../envs/igesweep.yaml"
+    params:
+        scheduler=(
+            f"--scheduler {config['dask_scheduler']}"
+            if config["dask_scheduler"]
+            else ""
+        ),
     shell:
         "igesweep --catalogue {input.catalogue} sweep {input.sweep} -o {output} --overwrite"
         " --workers {threads} {params.scheduler} > {log} 2>&1"
