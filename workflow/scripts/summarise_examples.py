@@ -17,7 +17,8 @@ def summarise(stores: list[str], out: str) -> None:
         ds = xr.open_zarr(store, consolidated=False)
         values = [f"{float(ds[m.name]):.6g}" for m in METRICS]
         name = Path(store).name.removesuffix(".zarr")
-        rows.append(",".join([name, ds.attrs["therapy"], ds.attrs["binding"], str(int(ds["status"])), *values]))
+        status = str(int(ds["status"]))
+        rows.append(",".join([name, ds.attrs["therapy"], ds.attrs["binding"], status, *values]))
     Path(out).write_text("\n".join(rows) + "\n")
 
 
