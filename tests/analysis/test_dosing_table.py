@@ -97,6 +97,20 @@ def test_label_regimen_boundaries(ige, weight, expected):
     assert label_regimen(ige, weight) == expected
 
 
+def test_every_point_of_the_table_lies_in_exactly_one_cell():
+    ige_points = [30.0, 30.5, 99.9, 100.0, 100.1, 200.0, 300.0, 450.0, 600.0, 600.1, 700.0]
+    weight_points = [30.0, 45.0, 60.0, 60.1, 70.0, 70.1, 90.0, 90.1, 120.0, 150.0]
+    for ige in ige_points:
+        for weight in weight_points:
+            holders = [c.label for c in US_LABEL_TABLE if c.contains(ige, weight)]
+            assert len(holders) == 1, (ige, weight, holders)
+    upper = next(c for c in US_LABEL_TABLE if c.label == ">100–200 IU/mL, >60–70 kg")
+    assert not upper.contains(100.0, 65.0) and not upper.contains(150.0, 60.0)
+    assert upper.contains(200.0, 70.0)
+    for ige, weight in ((29.9, 50.0), (701.0, 50.0), (50.0, 29.9), (50.0, 151.0)):
+        assert not any(c.contains(ige, weight) for c in US_LABEL_TABLE)
+
+
 def test_label_regimen_refuses_nan():
     with pytest.raises(ValueError, match="finite"):
         label_regimen(math.nan, 70.0)
