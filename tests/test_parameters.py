@@ -32,3 +32,8 @@ def test_each_kind_of_problem_is_named():
     assert "finite" in found["cl_l_day"]
     assert "when kon > 0" in found["kd_nm"]
     assert "when bcell_kill_max > 0" in found["bcell_kill_ec50_nm"]
+
+
+def test_intercompartmental_clearance_needs_a_peripheral_volume():
+    found = dict(check_values({**BASE_VALUES, "q_l_day": 0.3, "vp_l": 0.0}))
+    assert "when q_l_day > 0" in found["vp_l"]

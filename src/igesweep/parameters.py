@@ -97,7 +97,10 @@ INDEX: dict[str, int] = {p.name: i for i, p in enumerate(PARAMETERS)}
 N_PARAMETERS: int = len(PARAMETERS)
 
 #: Parameter pairs (rate, constant): when the rate is positive the constant must be too.
+#: (``q_l_day > 0`` with ``vp_l = 0`` would drain drug into a compartment that never
+#: returns it: a second clearance in disguise.)
 REQUIRED_POSITIVE_WHEN: tuple[tuple[str, str], ...] = (
+    ("q_l_day", "vp_l"),
     ("kon", "kd_nm"),
     ("bcell_kill_max", "bcell_kill_ec50_nm"),
     ("effector_kill_max", "effector_kill_ec50_nm"),

@@ -22,6 +22,21 @@ SENSITIVITY_METRICS = (
 )
 
 
+def metric_values(ds: xr.Dataset, metric: str) -> np.ndarray:
+    """A metric as floats for sensitivity analysis.
+
+    ``time_to_target`` is NaN when the target is never reached; it is
+    censored at the last output day (the run's length), so such samples count
+    as "not before the end" instead of being dropped. Other NaNs (failed
+    lanes) stay NaN and are dropped by the analyses.
+    """
+    y = ds[metric].values.astype(float)
+    if metric == "time_to_target":
+        ok = ds["status"].values == 0
+        y = np.where(np.isnan(y) & ok, float(ds["time"].values[-1]), y)
+    return y
+
+
 def _clean(values: np.ndarray) -> list[Any]:
     """A JSON-ready list with NaN as None."""
     arr = np.asarray(values, dtype=float)
@@ -112,15 +127,25 @@ def sobol(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, seed: int,
     from igesweep.analysis.sensitivity import analyze_sobol, sobol_convergence
 
     fs = _factors(factors)
+    n_base = ds.sizes["sample"] // (len(fs) + 2)
     out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}, "convergence": {}}
     for metric in SENSITIVITY_METRICS:
-        y = ds[metric].values.astype(float)
-        res = analyze_sobol(fs, y, seed=seed, n_resamples=resamples)
+        y = metric_values(ds, metric)
+        try:
+            res = analyze_sobol(fs, y, seed=seed, n_resamples=resamples)
+        except ValueError as err:
+            out["indices"][metric] = {"error": str(err)}
+            continue
         out["indices"][metric] = {k: _clean(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-        conv = sobol_convergence(fs, y, seed=seed)
+        fractions = tuple(f for f in (0.125, 0.25, 0.5, 1.0) if f * n_base >= 4) or (1.0,)
+        try:
+            conv = sobol_convergence(fs, y, seed=seed, fractions=fractions,
+                                     n_resamples=resamples)
+        except ValueError:
+            continue
         out["convergence"][metric] = {c: _clean(conv[c].values) if c != "factor"
                                       else [str(v) for v in conv[c]] for c in conv.columns}
-    out["n_base_samples"] = int(ds.sizes["sample"] // (len(fs) + 2))
+    out["n_base_samples"] = int(n_base)
     return out
 
 
@@ -133,7 +158,11 @@ def morris(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, levels: int,
     x = np.column_stack([ds[f.name].values for f in fs])
     out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}}
     for metric in SENSITIVITY_METRICS:
-        res = analyze_morris(fs, x, ds[metric].values.astype(float), levels=levels, seed=seed)
+        try:
+            res = analyze_morris(fs, x, metric_values(ds, metric), levels=levels, seed=seed)
+        except ValueError as err:
+            out["indices"][metric] = {"error": str(err)}
+            continue
         out["indices"][metric] = {k: _clean(res[k]) for k in ("mu_star", "mu_star_conf", "sigma")}
     return out
 
@@ -144,6 +173,6 @@ def local(ds: xr.Dataset, names: Sequence[str], rel_step: float) -> dict[str, An
 
     out: dict[str, Any] = {"parameters": list(names), "elasticity": {}}
     for metric in SENSITIVITY_METRICS:
-        e = elasticities(list(names), ds[metric].values.astype(float), rel_step)
+        e = elasticities(list(names), metric_values(ds, metric), rel_step)
         out["elasticity"][metric] = _clean(np.array([e[n] for n in names]))
     return out

@@ -142,11 +142,14 @@ def affinity(summary: Mapping[str, Any]) -> Figure:
 def sobol_bars(summary: Mapping[str, Any]) -> Figure:
     """First-order and total Sobol indices with bootstrap confidence intervals."""
     factors = summary["factors"]
-    metrics = list(summary["indices"])
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 5), sharey=True,
+    metrics = [m for m in summary["indices"] if "error" not in summary["indices"][m]]
+    if not metrics:
+        return _empty("Global sensitivity (Sobol)", "too few finite samples for Sobol indices")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 5),
+                             sharey=True,
                              constrained_layout=True)
     y = np.arange(len(factors))
-    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=False):
         idx = summary["indices"][metric]
         for offset, key, color in ((-0.2, "S1", "tab:blue"), (0.2, "ST", "tab:orange")):
             vals = np.array([np.nan if v is None else v for v in idx[key]])
@@ -162,9 +165,20 @@ def sobol_bars(summary: Mapping[str, Any]) -> Figure:
     return fig
 
 
+def _empty(title: str, message: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.set_title(title)
+    return fig
+
+
 def sobol_convergence(summary: Mapping[str, Any]) -> Figure:
     """Total Sobol indices against the number of base samples (convergence check)."""
     metrics = list(summary["convergence"])
+    if not metrics:
+        return _empty("Convergence of the total Sobol indices with N",
+                      "too few base samples for a convergence check")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4),
                              constrained_layout=True, sharey=True)
     for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
@@ -187,10 +201,12 @@ def sobol_convergence(summary: Mapping[str, Any]) -> Figure:
 
 def morris_scatter(summary: Mapping[str, Any]) -> Figure:
     """Morris mu* against sigma, one panel per metric."""
-    metrics = list(summary["indices"])
+    metrics = [m for m in summary["indices"] if "error" not in summary["indices"][m]]
+    if not metrics:
+        return _empty("Morris screening", "too few finite trajectories for Morris indices")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4),
                              constrained_layout=True)
-    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=False):
         idx = summary["indices"][metric]
         mu = np.array([np.nan if v is None else v for v in idx["mu_star"]])
         sigma = np.array([np.nan if v is None else v for v in idx["sigma"]])
