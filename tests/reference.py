@@ -219,6 +219,11 @@ def _check_params(params: Mapping[str, float]) -> dict[str, float]:
 def derive(params: Mapping[str, float]) -> Derived:
     """Derived quantities of model.md section 4.
 
+    Follows section 4 literally: ``k21 = 0`` when ``Vp = 0`` but ``k12 = Q/V``
+    regardless, so ``q_l_day > 0`` with ``vp_l = 0`` drains the central
+    compartment into a peripheral one that never returns drug (an extra
+    clearance Q).  One-compartment drugs should set both to 0.
+
     Parameters
     ----------
     params
