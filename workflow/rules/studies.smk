@@ -38,7 +38,7 @@ rule run_sweep:
         "benchmarks/results/run_sweep/{study}.tsv"
     conda:
         "../envs/igesweep.yaml"
-    threads: workflow.cores
+    threads: 64  # Snakemake caps this at --cores; the job then uses every core it gets
     resources:
         mem_mb=4000,
         runtime=60,
