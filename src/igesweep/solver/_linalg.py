@@ -69,8 +69,8 @@ def stage_factor(jac: np.ndarray, fac: float, lu: np.ndarray) -> bool:
     Returns
     -------
     bool
-        ``False`` when a pivot is zero or not finite; the caller treats that
-        as a failed step.
+        ``False`` when a pivot is zero or not finite (the factor is then
+        meaningless); the caller treats that as a failed step.
     """
     # depot
     p_a = fac - jac[I_A, I_A]
@@ -112,11 +112,11 @@ def stage_factor(jac: np.ndarray, fac: float, lu: np.ndarray) -> bool:
     i_a = 1.0 / p_a
     i_r = 1.0 / p_r
     i_m = 1.0 / p_m
-    # one test catches any zero (reciprocal inf), infinite or NaN pivot
+    # one test catches any zero (reciprocal inf), infinite or NaN pivot; the
+    # factor is written in any case so that the function has a single exit
+    # (an early return would make Numba keep reference counting of the arrays)
     check = (p_a + p_dp + p_c + p_b + det + p_re + p_rd + p_r + p_m
              + i_a + i_dp + i_c + i_b + i_det + i_re + i_rd + i_r + i_m)
-    if not math.isfinite(check):
-        return False
 
     lu[I_A, I_A] = i_a
     lu[I_D, I_A] = jac[I_D, I_A]
@@ -155,7 +155,7 @@ def stage_factor(jac: np.ndarray, fac: float, lu: np.ndarray) -> bool:
     lu[I_M, I_M] = i_m
     lu[I_M, I_D] = jac[I_M, I_D] * i_m
     lu[I_M, I_E] = jac[I_M, I_E] * i_m
-    return True
+    return math.isfinite(check)
 
 
 @jit

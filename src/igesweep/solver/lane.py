@@ -38,7 +38,37 @@ from igesweep.model import (
     rhs,
     species,
 )
-from igesweep.solver.rodas4 import ERROR_EXPONENT, error_norm, rodas4_step
+from igesweep.solver._linalg import stage_factor, stage_solve
+from igesweep.solver.rodas4 import (
+    A21,
+    A31,
+    A32,
+    A41,
+    A42,
+    A43,
+    A51,
+    A52,
+    A53,
+    A54,
+    C21,
+    C31,
+    C32,
+    C41,
+    C42,
+    C43,
+    C51,
+    C52,
+    C53,
+    C54,
+    C61,
+    C62,
+    C63,
+    C64,
+    C65,
+    ERROR_EXPONENT,
+    GAMMA,
+    error_norm,
+)
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
     STATUS_NON_FINITE,
@@ -215,7 +245,11 @@ def integrate_lane(
     f0 = np.empty(n)
     jac = np.empty((n, n))
     lu = np.empty((n, n))
-    k = np.empty((5, n))
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    k5 = np.empty(n)
     ytmp = np.empty(n)
     ftmp = np.empty(n)
     y_new = np.empty(n)
@@ -277,7 +311,47 @@ def integrate_lane(
                 stats[STAT_JACOBIANS] += 1
                 need_jac = False
             n_attempts += 1
-            ok = rodas4_step(y, f0, jac, r, binding, h_step, lu, k, ytmp, ftmp, y_new, y_err)
+            # one RODAS4 step (igesweep.solver.rodas4), written out here: see there
+            ok = stage_factor(jac, 1.0 / (h_step * GAMMA), lu)
+            inv_h = 1.0 / h_step
+            for i in range(n):
+                k1[i] = f0[i]
+            stage_solve(lu, k1)
+            for i in range(n):
+                ytmp[i] = y[i] + A21 * k1[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k2[i] = ftmp[i] + C21 * k1[i] * inv_h
+            stage_solve(lu, k2)
+            for i in range(n):
+                ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k3[i] = ftmp[i] + (C31 * k1[i] + C32 * k2[i]) * inv_h
+            stage_solve(lu, k3)
+            for i in range(n):
+                ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k4[i] = ftmp[i] + (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
+            stage_solve(lu, k4)
+            for i in range(n):
+                ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k5[i] = ftmp[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
+            stage_solve(lu, k5)
+            # embedded solution, then the last stage gives solution and error
+            for i in range(n):
+                ytmp[i] += k5[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                y_err[i] = ftmp[i] + (
+                    C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
+                ) * inv_h
+            stage_solve(lu, y_err)
+            for i in range(n):
+                y_new[i] = ytmp[i] + y_err[i]
             err = error_norm(y, y_new, y_err, atol_v, rtol) if ok else math.inf
             if err <= 1.0:
                 # accepted: Gustafsson's predictive controller

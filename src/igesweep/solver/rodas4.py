@@ -1,10 +1,24 @@
-"""One step of RODAS4, the stiffly accurate, L-stable Rosenbrock method of order 4(3).
+"""RODAS4, the stiffly accurate, L-stable Rosenbrock method of order 4(3).
 
 Coefficients are those of Hairer & Wanner's ``rodas.f`` (METH = 1; *Solving
 Ordinary Differential Equations II*, 2nd ed., Springer 1996, §VI.4) in the
 transformed form that needs one factorisation of ``I/(h*gamma) - J`` per
 step. The model is autonomous between events, so the ``df/dt`` terms vanish.
 The embedded third-order solution gives the error estimate: ``err = k6``.
+
+One step, with stage vectors ``k1 .. k5`` and ``fac = 1/(h*GAMMA)``::
+
+    solve (fac*I - J) k1 = f(y)
+    solve (fac*I - J) ks = f(y + sum_j Asj kj) + sum_j Csj kj / h   (s = 2..5)
+    ytmp = y + A51 k1 + A52 k2 + A53 k3 + A54 k4 + k5
+    solve (fac*I - J) err = f(ytmp) + sum_j C6j kj / h
+    y_new = ytmp + err
+
+The step is written out in :func:`igesweep.solver.lane.integrate_lane`, the
+function that owns the work arrays, rather than in a function of its own: a
+compiled function that takes arrays and calls other compiled functions
+updates the (atomic) reference count of every array on each call, which cost
+about a third of the step time.
 """
 
 from __future__ import annotations
@@ -14,8 +28,6 @@ import math
 import numpy as np
 
 from igesweep._jit import jit
-from igesweep.model import N_STATES, rhs
-from igesweep.solver._linalg import stage_factor, stage_solve
 
 GAMMA = 0.25
 A21 = 1.544
@@ -46,101 +58,6 @@ C65 = -6.058818238834054
 
 #: Order of the error estimate + 1, used by the step-size controller.
 ERROR_EXPONENT = 0.25
-
-
-@jit
-def rodas4_step(
-    y: np.ndarray,
-    f0: np.ndarray,
-    jac: np.ndarray,
-    r: np.ndarray,
-    binding: int,
-    h: float,
-    lu: np.ndarray,
-    k: np.ndarray,
-    ytmp: np.ndarray,
-    ftmp: np.ndarray,
-    y_new: np.ndarray,
-    y_err: np.ndarray,
-) -> bool:
-    """Attempt one RODAS4 step of size ``h`` from ``y``.
-
-    Parameters
-    ----------
-    y, f0 : ndarray, shape (N_STATES,)
-        State and its derivative at the start of the step.
-    jac : ndarray, shape (N_STATES, N_STATES)
-        Jacobian at ``y``.
-    r : ndarray
-        Derived rates of the lane (:func:`igesweep.model.derive`).
-    binding : int
-        ``BINDING_FULL`` or ``BINDING_QE``.
-    h : float
-        Step size, days.
-    lu, k, ytmp, ftmp : ndarray
-        Work space: ``(n, n)`` (the stage factor of
-        :func:`igesweep.solver._linalg.stage_factor`), ``(5, n)``, ``(n,)``, ``(n,)``.
-    y_new, y_err : ndarray, shape (N_STATES,)
-        Receive the fourth-order solution and the error estimate.
-
-    Returns
-    -------
-    bool
-        ``False`` when the stage matrix is singular or not finite.
-    """
-    n = N_STATES
-    if not stage_factor(jac, 1.0 / (h * GAMMA), lu):
-        return False
-    inv_h = 1.0 / h
-    k1 = k[0]
-    k2 = k[1]
-    k3 = k[2]
-    k4 = k[3]
-    k5 = k[4]
-    for i in range(n):
-        k1[i] = f0[i]
-    stage_solve(lu, k1)
-
-    for i in range(n):
-        ytmp[i] = y[i] + A21 * k1[i]
-    rhs(ytmp, r, binding, ftmp)
-    for i in range(n):
-        k2[i] = ftmp[i] + C21 * k1[i] * inv_h
-    stage_solve(lu, k2)
-
-    for i in range(n):
-        ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-    rhs(ytmp, r, binding, ftmp)
-    for i in range(n):
-        k3[i] = ftmp[i] + (C31 * k1[i] + C32 * k2[i]) * inv_h
-    stage_solve(lu, k3)
-
-    for i in range(n):
-        ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-    rhs(ytmp, r, binding, ftmp)
-    for i in range(n):
-        k4[i] = ftmp[i] + (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
-    stage_solve(lu, k4)
-
-    for i in range(n):
-        ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-    rhs(ytmp, r, binding, ftmp)
-    for i in range(n):
-        k5[i] = ftmp[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
-    stage_solve(lu, k5)
-
-    # embedded solution, then the last stage gives solution and error
-    for i in range(n):
-        ytmp[i] += k5[i]
-    rhs(ytmp, r, binding, ftmp)
-    for i in range(n):
-        y_err[i] = ftmp[i] + (
-            C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
-        ) * inv_h
-    stage_solve(lu, y_err)
-    for i in range(n):
-        y_new[i] = ytmp[i] + y_err[i]
-    return True
 
 
 @jit
