@@ -8,6 +8,7 @@ from igesweep.model import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, solve_batch
 from igesweep.solver._linalg import JACOBIAN_PATTERN, stage_factor, stage_solve
 from igesweep.solver.lane import EVENT_APHERESIS, EVENT_IV, EVENT_SC
+from igesweep.solver.rodas4 import ERROR_EXPONENT, error_power
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
     STATUS_NON_FINITE,
@@ -235,3 +236,9 @@ def test_singular_or_non_finite_stage_matrix_is_reported():
     jac = random_pattern_matrix(rng, qe=False)
     jac[m.I_R, m.I_RE] = np.nan
     assert not stage_factor(jac, 2.0, lu)
+
+
+def test_error_power_is_the_controller_exponent():
+    x = np.concatenate([[0.0, 1.0], 10.0 ** np.linspace(-12.0, 12.0, 97)])
+    got = np.array([error_power(v) for v in x])
+    np.testing.assert_allclose(got, x**ERROR_EXPONENT, rtol=4e-16, atol=0)

@@ -65,9 +65,9 @@ from igesweep.solver.rodas4 import (
     C63,
     C64,
     C65,
-    ERROR_EXPONENT,
     GAMMA,
     error_norm,
+    error_power,
 )
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
@@ -98,7 +98,7 @@ _CLAMP = 100.0  # negative values within this many absolute tolerances are set t
 @jit
 def _shrink_factor(err: float) -> float:
     """Ratio old/new step size suggested by an error estimate (bounded both ways)."""
-    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, err**ERROR_EXPONENT / _SAFETY))
+    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, error_power(err) / _SAFETY))
 
 
 @jit
@@ -358,7 +358,7 @@ def integrate_lane(
                 fac = _shrink_factor(err)
                 if not first:
                     # predictive factor from the last two errors and steps
-                    pred = (h_old / h_step) * (err * err / err_old) ** ERROR_EXPONENT / _SAFETY
+                    pred = (h_old / h_step) * error_power(err * err / err_old) / _SAFETY
                     fac = max(fac, max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, pred)))
                 h_new = h_step / fac
                 if rejected_last:

@@ -61,6 +61,12 @@ ERROR_EXPONENT = 0.25
 
 
 @jit
+def error_power(x: float) -> float:
+    """``x**ERROR_EXPONENT`` for ``x >= 0``, as two square roots (a fraction of the cost of pow)."""
+    return math.sqrt(math.sqrt(x))
+
+
+@jit
 def error_norm(
     y: np.ndarray, y_new: np.ndarray, y_err: np.ndarray, atol: np.ndarray, rtol: float
 ) -> float:
