@@ -340,18 +340,26 @@ def outputs_from_state(y: np.ndarray, r: np.ndarray, binding: int, out: np.ndarr
     fceri_total (1/cell), fceri_occupancy, threshold_fold, bcell_pool,
     effector_pool, effector_response.
     """
-    d, e, c = species(y, r, binding)
+    # species written out as in rhs (through species() Numba keeps reference counting)
+    if binding == BINDING_QE:
+        d, e, c, _ = qe_species(y, r)
+    else:
+        d = y[I_D]
+        e = y[I_E]
+        c = y[I_C]
     rf = y[I_R]
     re = y[I_RE]
     rd = y[I_RD]
     total = rf + re + rd
+    # (RE/RE0)**n is the reciprocal of the threshold fold: one pow instead of two
+    fold = (r[K_RE0] / re) ** r[K_XLINK]
     out[0] = IGE_MW_KDA * e
     out[1] = (e + c) / IU_ML_TO_NM
     out[2] = d * r[K_MW] / 1000.0
     out[3] = c
     out[4] = total
     out[5] = re / total
-    out[6] = (r[K_RE0] / re) ** r[K_XLINK]
+    out[6] = fold
     out[7] = y[I_B]
     out[8] = y[I_M]
-    out[9] = y[I_M] * (re / r[K_RE0]) ** r[K_XLINK]
+    out[9] = y[I_M] / fold
