@@ -2,17 +2,72 @@
 
 ``error_model="numpy"`` makes a division by zero produce inf/NaN instead of
 raising, so a kernel can never raise: it reports a status per lane instead.
-``cache=True`` stores compiled machine code next to the sources (or under
-``NUMBA_CACHE_DIR``), keyed by signature and CPU, so later processes start
-warm.
+
+``cache=True`` stores compiled machine code so later processes start warm.
+Numba keys a cached function by its own source file only: it does not notice
+that a compiled function it calls, defined in another file, has changed, and
+would go on running the old machine code. igesweep therefore keeps its cache
+in a directory named after a hash of every source file of the package
+(``<cache root>/igesweep-<version>-<hash>``), so any change to the sources
+starts a fresh cache. The cache root is ``$NUMBA_CACHE_DIR`` if set, else
+``$XDG_CACHE_HOME/igesweep/numba`` (``~/.cache/igesweep/numba``); if that
+cannot be created, Numba's default location is used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import numba
+from numba.core import config
 
-#: Decorator for every compiled function called from a kernel.
-jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+_OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
 
-#: Decorator for drivers that spread lanes over threads with ``numba.prange``.
-jit_parallel = numba.njit(cache=True, error_model="numpy", nogil=True, parallel=True)
+
+def source_hash(root: Path = Path(__file__).parent) -> str:
+    """Hash of every ``.py`` file below ``root`` (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_dir() -> str | None:
+    from igesweep import __version__
+
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "igesweep", "numba")
+    path = os.path.join(base, f"igesweep-{__version__}-{source_hash()}")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
+CACHE_DIR = _cache_dir()
+
+
+def _compile(func: Callable[..., Any], **extra: Any) -> Any:
+    previous = config.CACHE_DIR
+    if CACHE_DIR is not None:
+        config.CACHE_DIR = CACHE_DIR
+    try:
+        return numba.njit(**_OPTIONS, **extra)(func)
+    finally:
+        config.CACHE_DIR = previous
+
+
+def jit(func: Callable[..., Any]) -> Any:
+    """Decorator for every compiled function called from a kernel."""
+    return _compile(func)
+
+
+def jit_parallel(func: Callable[..., Any]) -> Any:
+    """Decorator for drivers that spread lanes over threads with ``numba.prange``."""
+    return _compile(func, parallel=True)
