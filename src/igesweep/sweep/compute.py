@@ -23,12 +23,11 @@ class ChunkReport:
 
     chunk: int
     n_lanes: int
-    n_failed: int
     seconds: float
 
 
-def compute_chunk(plan: SweepPlan, chunk: int) -> tuple[dict[str, np.ndarray], int]:
-    """Arrays to store for one chunk (each shaped as the chunk's region) and its failed lanes.
+def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
+    """Arrays to store for one chunk, each shaped as the chunk's region.
 
     Lanes whose status is not ok are NaN-filled entirely, metrics included.
     """
@@ -57,14 +56,12 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> tuple[dict[str, np.ndarray], i
     arrays["n_steps"] = res.stats[:, STAT_STEPS].astype(np.int32).reshape(block)
     for name in varying_parameters(plan):
         arrays[f"param_{name}"] = batch.params[:, INDEX[name]].reshape(block)
-    return arrays, int(failed.sum())
+    return arrays
 
 
 def run_chunk(plan: SweepPlan, path: str, chunk: int) -> ChunkReport:
     """Compute one chunk and write it into the store (the body of one Dask task)."""
     t0 = time.perf_counter()
-    arrays, n_failed = compute_chunk(plan, chunk)
-    write_chunk(Path(path), plan, chunk, arrays)
-    n_lanes = int(np.prod([s.stop - s.start for s in plan.chunk_region(chunk)]))
-    return ChunkReport(chunk=chunk, n_lanes=n_lanes, n_failed=n_failed,
+    write_chunk(Path(path), plan, chunk, compute_chunk(plan, chunk))
+    return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
                        seconds=time.perf_counter() - t0)

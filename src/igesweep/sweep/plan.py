@@ -99,6 +99,10 @@ class SweepPlan:
         return tuple(slice(i * c, min((i + 1) * c, s))
                      for i, c, s in zip(index, self.chunks, self.shape, strict=True))
 
+    def chunk_lanes(self, chunk: int) -> int:
+        """Number of lanes in chunk number ``chunk``."""
+        return math.prod(s.stop - s.start for s in self.chunk_region(chunk))
+
     def stored_bytes(self) -> int:
         """Uncompressed size of the stored trajectories, metrics and statuses."""
         item = np.dtype(self.sweep.output.dtype).itemsize

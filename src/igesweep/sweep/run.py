@@ -180,8 +180,7 @@ def run_sweep(
         if resume:
             say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
         _warm_up(plan)
-        lanes_left = sum(int(np.prod([s.stop - s.start for s in plan.chunk_region(int(c))]))
-                         for c in pending)
+        lanes_left = sum(plan.chunk_lanes(int(c)) for c in pending)
         with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
                          n_workers=n_workers) as client:
             say(f"dask dashboard: {client.dashboard_link}")
