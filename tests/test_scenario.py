@@ -65,6 +65,7 @@ def test_unknown_parameter_key_suggests_the_closest_name(section, key, suggestio
     ("regimen.doses[0][2]", with_(regimen={"doses": [[0, 300, "oral"]]}), "'sc' or 'iv'"),
     ("regimen", with_(regimen=42), "must be 'usual'"),
     ("solver.rtol", with_(solver={"rtol": 0}), "greater than 0"),
+    ("metrics.window_days", with_(metrics={"window_days": [20, 30]}), "no output day lies in"),
     ("therapy_params.kd_nm", with_(therapy_params={"kd_nm": 0.0}), "must be > 0 when kon > 0"),
 ])
 def test_bad_value_names_its_yaml_path(path, data, fragment):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -209,6 +210,16 @@ class Scenario(_Model):
     solver: SolverOptions = SolverOptions()
     metrics: MetricOptions = MetricOptions()
 
+    @model_validator(mode="after")
+    def _window_holds_an_output_day(self) -> Scenario:
+        window = self.metrics.window_days
+        if window is not None:
+            days = self.output_days()
+            if not np.any((days >= window[0]) & (days <= window[1])):
+                raise ValueError(f"metrics.window_days: no output day lies in "
+                                 f"[{window[0]}, {window[1]}]")
+        return self
+
     def output_days(self) -> np.ndarray:
         """Output days as a float64 array."""
         if isinstance(self.times, TimeGrid):
@@ -289,6 +300,10 @@ def validation_problems(err: ValidationError, model: type[BaseModel]) -> list[tu
             msg = _MESSAGES[kind] + got
         elif kind == "value_error":
             msg = str(e["ctx"]["error"])
+            # model-level checks name their own key: "metrics.window_days: ..."
+            named = re.match(r"^([A-Za-z_][\w.\[\]]*): (.*)$", msg, re.DOTALL)
+            if not path and named:
+                path, msg = named.groups()
         else:
             msg = e["msg"]
         problems.append((path, msg))

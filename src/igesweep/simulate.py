@@ -11,7 +11,6 @@ import xarray as xr
 import yaml
 
 from igesweep.catalogue import Catalogue, load_catalogue
-from igesweep.errors import InputError
 from igesweep.metrics import summary_metrics
 from igesweep.outputs import METRICS, OUTPUTS
 from igesweep.packing import pack_lanes
@@ -42,13 +41,6 @@ def read_scenario(scenario: Scenario | Mapping[str, Any] | str | Path) -> tuple[
     path = Path(scenario)
     data = load_yaml(path)
     return parse_scenario(data, str(path)), path.read_text(), str(path)
-
-
-def _check_window(scenario: Scenario, times: np.ndarray, source: str) -> None:
-    window = scenario.metrics.window_days
-    if window is not None and not np.any((times >= window[0]) & (times <= window[1])):
-        raise InputError([("metrics.window_days",
-                           f"no output day lies in [{window[0]}, {window[1]}]")], source)
 
 
 def simulate(
@@ -88,7 +80,6 @@ def simulate(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     lane = resolve(scen, cat, source)
     times = scen.output_days()
-    _check_window(scen, times, source)
     batch = pack_lanes([lane], times)
     result = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
                          max_steps=scen.solver.max_steps, parallel=parallel)

@@ -129,3 +129,8 @@ def test_bad_design_names_the_yaml_path(design, path, fragment):
     found = problems({**BASE, "design": design})
     assert path in found, found
     assert fragment in found[path]
+
+
+def test_metric_window_without_output_days_is_refused_before_running():
+    found = problems({**BASE, "metrics": {"window_days": [200, 300]}})
+    assert "no output day lies in" in found["metrics.window_days"]
