@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="exit with status 1 if any lane failed")
     sw.add_argument("-q", "--quiet", action="store_true", help="no plan or progress output")
     sub.add_parser("therapies", help="list the therapy catalogue")
+    cal = sub.add_parser("calibrate",
+                         help="fit the calibrated catalogue values to published observations")
+    cal.add_argument("-o", "--output", metavar="OUT.json",
+                     help="write objectives, fitted values, residuals and drift as JSON")
+    cal.add_argument("--write", action="store_true",
+                     help="write the fitted values into the catalogue file (evidence: calibrated)")
     return parser
 
 
@@ -105,6 +111,37 @@ def _cmd_therapies(catalogue: Catalogue) -> int:
     return EXIT_OK
 
 
+def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    import json
+    from pathlib import Path
+
+    from igesweep.calibration import catalogue_drift, run_calibrations, write_back
+
+    results = run_calibrations(catalogue)
+    drift = catalogue_drift(catalogue, results)
+    for r in results:
+        fits = ", ".join(f"{f.block}.{f.name} = {f.value:.6g} {f.unit}" for f in r.fitted)
+        agree = all(x.agrees for x in r.residuals)
+        print(f"{r.name}: {fits}  ({'within' if agree else 'OUTSIDE'} the published bands)")
+    stale = [d for d in drift if abs(d.relative) > 1e-5 or d.evidence != "calibrated"]
+    for d in stale:
+        print(f"  catalogue {d.block}.{d.name} = {d.catalogue_value:.6g} ({d.evidence}), "
+              f"fit {d.fitted_value:.6g}")
+    if args.output:
+        Path(args.output).write_text(json.dumps({
+            "catalogue": str(catalogue.path), "catalogue_sha256": catalogue.sha256,
+            "calibrations": [r.as_dict() for r in results],
+            "drift": [{**vars(d), "relative": d.relative} for d in drift],
+        }, indent=1))
+    if args.write:
+        path = Path(catalogue.path)
+        path.write_text(write_back(path.read_text(), results))
+        print(f"wrote {sum(len(r.fitted) for r in results)} values into {path}")
+    elif stale:
+        print("the catalogue differs from the fits; run with --write to update it")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -114,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_simulate(args, catalogue)
         if args.command == "sweep":
             return _cmd_sweep(args, catalogue)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args, catalogue)
         return _cmd_therapies(catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)
