@@ -89,3 +89,25 @@ def test_therapies_lists_every_catalogue_entry():
     for name in ("omalizumab", "ligelizumab", "ige_immunoadsorption", "dupilumab"):
         assert name in proc.stdout
     assert "population-pk" in proc.stdout
+
+
+def test_calibrate_writes_fits_back_into_a_catalogue(tmp_path):
+    shipped = Path(__file__).parents[1] / "config" / "therapies.yaml"
+    text = shipped.read_text()
+    data = yaml.safe_load(text)
+    fitted = data["patient"]["parameters"]["crosslink_exponent"]["value"]
+    line = next(x for x in text.splitlines() if x.strip().startswith("crosslink_exponent:"))
+    stale = '    crosslink_exponent: {value: 0.5, unit: "1", source: "s", evidence: illustrative}'
+    catalogue = tmp_path / "therapies.yaml"
+    catalogue.write_text(text.replace(line, stale))
+    out = tmp_path / "calibration.json"
+    proc = run("--catalogue", catalogue, "calibrate", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "patient.crosslink_exponent = 0.5 (illustrative)" in proc.stdout
+    report = yaml.safe_load(out.read_text())
+    assert {c["name"] for c in report["calibrations"]} >= {"fceri_loss", "crosslink_exponent"}
+    proc = run("--catalogue", catalogue, "calibrate", "--write")
+    assert proc.returncode == 0, proc.stderr
+    entry = yaml.safe_load(catalogue.read_text())["patient"]["parameters"]["crosslink_exponent"]
+    assert entry["evidence"] == "calibrated"
+    assert entry["value"] == pytest.approx(fitted, rel=1e-5)

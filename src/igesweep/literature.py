@@ -78,8 +78,8 @@ CALIBRATION_OBSERVATIONS: tuple[Observation, ...] = (
     Observation(
         "fceri_3_months", "Basophil FcεRI per cell after 3 months of anti-IgE, free IgE held near "
         "1 % of baseline (median of 15 subjects; baseline 220,000)", 8300, 6000, 11500, "1/cell",
-        "Median of 15 subjects: ±0.33 on the log scale (about twice the 0.15 weight the fit gives "
-        "it) covers between-subject spread of the median and the unknown baseline IgE of the cohort.",
+        "Median of 15 subjects: ±0.33 on the log scale (about twice the 0.15 weight the fit "
+        "gives it) covers the spread of a median and the cohort's unknown baseline IgE.",
         MACGLASHAN_1997, "F", "calibration"),
     Observation(
         "fceri_loss_half_life", "Half-time of the fall of basophil FcεRI once free IgE is "
