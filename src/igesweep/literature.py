@@ -109,3 +109,120 @@ CALIBRATION_OBSERVATIONS: tuple[Observation, ...] = (
 )
 
 BY_KEY: dict[str, Observation] = {o.key: o for o in CALIBRATION_OBSERVATIONS}
+
+MACGLASHAN_1998_EC50 = MACGLASHAN_1998
+HAMILTON_2005 = "Hamilton RG et al., J Immunol Methods 2005 (12 asthmatics, real-world dosing)"
+LIN_2004 = "Lin H et al., J Allergy Clin Immunol 2004;113:297 (nasal challenge study)"
+ECKMAN_2010 = "Eckman JA et al., J Allergy Clin Immunol 2010;125:889"
+SLAVIN_2009 = "Slavin RG et al., J Allergy Clin Immunol 2009;123:107 (INNOVATE)"
+ZHU_TABLE_GOAL = "Zhu R et al., US vs EU dosing-table simulation (dossier B3)"
+ARASI_2023 = "Arasi S et al., World Allergy Organ J 2023 (children, food allergy)"
+ARM_2014 = "Arm JP et al., Clin Exp Allergy 2014 (ligelizumab vs omalizumab)"
+CSU_LABEL = "Xolair label, chronic spontaneous urticaria (via druggenius)"
+CMAB007_2012 = "CMAB007 phase I, mAbs 2012;4:110"
+
+TEST_OBSERVATIONS: tuple[Observation, ...] = (
+    Observation(
+        "tmax_sc", "Time to peak serum omalizumab after one SC dose", 7.5, 6.0, 8.0, "day",
+        "Label 7-8 d; the biosimilar CMAB007 6-8 d.", LABEL_2003, "F", "test"),
+    Observation(
+        "half_life_asthma", "Elimination half-life of serum omalizumab (asthma)", 26.0, 19.5,
+        32.5, "day", "±25 %: a population mean of non-compartmental estimates.",
+        "Xolair US label (asthma), via druggenius", "F", "test"),
+    Observation(
+        "half_life_total_hayashi", "Terminal half-life of total omalizumab after one SC dose "
+        "(75-375 mg, Japanese atopic volunteers, mean IgE 811 ng/mL)", 18.2, 13.65, 22.75, "day",
+        "±25 %: non-compartmental estimate.", HAYASHI_2007 + ", p. 558", "F", "test"),
+    Observation(
+        "ige_half_life_hayashi", "Half-life of free serum IgE (Hayashi 2007 model)", 2.4, 1.8,
+        3.0, "day", "±25 %: a second population model's typical value.", HAYASHI_2007, "F",
+        "test"),
+    Observation(
+        "onset_one_hour", "Free IgE falls within 1 h of the first dose (fall at 1 h)", 0.10, 0.10,
+        1.0, "1", "A fall of at least 10 % counts as measurable.", LABEL_2003, "F", "test"),
+    Observation(
+        "label_steady_state_suppression", "Mean decrease of free IgE at steady state on the "
+        "recommended doses (mean over the US table's cells)", 0.96, 0.96, 1.0, "1",
+        "'>96 %': the published bound.", LABEL_2003, "M-H", "test"),
+    Observation(
+        "innovate_below_50", "Free IgE below 50 ng/mL soon after starting dosing-table "
+        "treatment (share of table cells below 50 ng/mL on every day 7-168)", 1.0, 0.9, 1.0,
+        "1", "'Rapidly below 50 ng/mL' for the cohort: at least 90 % of cells.", SLAVIN_2009, "F",
+        "test"),
+    Observation(
+        "table_goal_25", "Mean free IgE on dosing-table treatment (design goal of the tables; "
+        "mean over cells of the weeks 12-24 average)", 25.0, 0.0, 30.0, "ng/mL",
+        "'≈25 ng/mL or less': up to 20 % above.", ZHU_TABLE_GOAL, "F", "test"),
+    Observation(
+        "hamilton_one_month", "Free-IgE decrease 1 month into treatment (real-world: -49 % to "
+        "-97 %; median over table cells)", 0.73, 0.49, 0.97, "1",
+        "The published range of 12 patients.", HAMILTON_2005, "F", "test"),
+    Observation(
+        "molar_ratio_90", "Omalizumab:IgE molar ratio needed for a >90 % fall of free IgE "
+        "(reference patient, equilibrium)", 6.3, 2.0, 20.0, "1",
+        "The published range 2-20 (value: its geometric middle).", HAMILTON_2005, "F", "test"),
+    Observation(
+        "total_ige_after_stopping", "Total IgE stays above pre-treatment for up to 1 year after "
+        "stopping (days from the last dose until total IgE is within 5 % of baseline)", 365.0,
+        90.0, 365.0, "day", "'Up to 1 year': raised for months, back within the year.",
+        "Xolair label (drugs.com dosing page)", "F", "test"),
+    Observation(
+        "accumulation_csu", "Accumulation of serum omalizumab, trough day 336 / day 112, 300 mg "
+        "q4w (CSU)", 1.25, 1.1, 1.4, "1", "The published range 1.1-1.4.", CSU_LABEL, "F", "test"),
+    Observation(
+        "steady_state_third_dose", "Serum omalizumab at steady state after the 3rd q4w dose "
+        "(trough before dose 4 / trough at week 48)", 1.0, 0.9, 1.1, "1",
+        "Steady state taken as within 10 %.", CMAB007_2012, "F", "test"),
+    Observation(
+        "fceri_day_14_lin", "Basophil FcεRI decrease by day 14 (median -73 %, maximum reached "
+        "within 14 d)", 0.73, 0.63, 0.83, "1", "±10 points around a median.", LIN_2004, "F",
+        "test"),
+    Observation(
+        "fceri_day_10_eckman", "Basophil FcεRI decrease by day 10 (>80 % in 8 of 11)", 0.80, 0.80,
+        1.0, "1", "'>80 % in 8 of 11': the median exceeds 80 %.", ECKMAN_2010, "F", "test"),
+    Observation(
+        "basophil_response_3_months", "Fall of the basophil response to D. farinae after 3 "
+        "months of anti-IgE", 0.90, 0.80, 0.97, "1",
+        "A response at one allergen dose on a bell-shaped curve: -80 % to -97 %.",
+        MACGLASHAN_1997, "F", "test"),
+    Observation(
+        "fceri_upregulation_ec50", "Serum IgE at which FcεRI expression is half-way up "
+        "(in vitro up-regulation EC50)", 230.0, 115.0, 460.0, "ng/mL",
+        "A factor 2: one in vitro system.", MACGLASHAN_1998, "F", "test"),
+    Observation(
+        "ige_per_basophil_range", "Fold range of IgE per basophil (6,000-600,000) across serum "
+        "IgE 2.6-5,500 ng/mL", 100.0, 30.0, 300.0, "fold",
+        "A factor 3: ends of a scatter (r = 0.95).", MALVEAUX_1978, "F", "test"),
+    Observation(
+        "ligelizumab_longer_suppression", "Ligelizumab suppresses free IgE longer than "
+        "omalizumab (days below 10 % of baseline after one 240 mg SC dose, ratio)", 1.0, 1.0,
+        1e9, "1", "'Longer': any ratio above 1.", ARM_2014, "M-M", "test"),
+    Observation(
+        "immunoadsorption_children", "Fold fall of total IgE after 2-4 sessions (children; here "
+        "3 daily sessions)", 10.9, 5.45, 21.8, "fold",
+        "A factor 2: session spacing not reported.", ARASI_2023, "F", "test"),
+)
+
+#: Observations the model cannot speak to, with the reason.
+NOT_ASSESSED: tuple[tuple[str, str, str], ...] = (
+    ("Free IgE and skin tests back to baseline by day 378 after a low-dose phase",
+     "Corren 2008", "The low-dose phase's doses per patient are not in the dossier."),
+    ("Free-IgE recovery 1.3 d (3 mg) to 39 d (100 mg) after CGP 51901", "Corne 1997",
+     "CGP 51901 is not in the catalogue (no PK beyond a half-life)."),
+    ("Skin mast cells change more slowly than basophils (day 70, not day 7)", "Beck 2004",
+     "One effector population: the model has no separate mast-cell receptors."),
+    ("Dendritic-cell FcεRI -42 % to -54 % per 10-fold fall of IgE", "Prussin 2003",
+     "Dendritic cells are not modelled."),
+    ("Basophil intrinsic sensitivity ×6 to ×12 on omalizumab", "MacGlashan & Saini 2013",
+     "No intrinsic-sensitivity state; absorbed into crosslink_exponent."),
+    ("Free-IgE IC50 for FEV1 19.8 ng/mL (adults)", "Zhu 2023", "No lung-function output."),
+    ("MEDI4212 lowers free IgE ~10× more than omalizumab ex vivo", "Cohen 2014",
+     "The assay's concentrations are not in the dossier."),
+    ("Dupilumab week-16 IgE in children (0.23-0.39 of placebo)", "Dupilumab AD abstract",
+     "No age-dependent parameters."),
+    ("Typical no-drug free IgE 317 (Lowe) and 427 ng/mL (Hayashi) vs reference IgE0",
+     "Lowe 2009; Hayashi 2007",
+     "Structural: igesweep starts every patient at the exact steady state of its baseline."),
+)
+
+BY_KEY.update({o.key: o for o in TEST_OBSERVATIONS})

@@ -1,0 +1,1 @@
+"""Validation: the catalogue against published observations and published models."""

@@ -1,0 +1,257 @@
+"""The validation table: every published observation the model can speak to, simulated.
+
+Each row pairs an :class:`~igesweep.literature.Observation` with the value the
+catalogue's model gives under the observation's conditions (computed by
+``igesweep.simulate``, or by the exact receptor solution for steady states),
+its agreement band and pass/fail. Calibration rows come from
+:func:`igesweep.calibration.run_calibrations`; rows the model cannot speak to
+are listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from igesweep.analysis.dosing_table import approved_cells
+from igesweep.calibration import run_calibrations
+from igesweep.catalogue import Catalogue
+from igesweep.literature import BY_KEY, NOT_ASSESSED, TEST_OBSERVATIONS, Observation
+from igesweep.simulate import simulate
+from igesweep.units import ige_iu_ml_to_nm, ige_ng_ml_to_nm
+
+COLUMNS = ["key", "role", "claim", "published", "low", "high", "unit", "simulated", "agrees",
+           "condition", "band", "source", "provenance"]
+
+
+def _run(catalogue: Catalogue, scenario: Mapping[str, Any]) -> xr.Dataset:
+    ds = simulate(dict(scenario), catalogue=catalogue)
+    if int(ds["status"]) != 0:
+        raise RuntimeError(f"integration failed for validation scenario {scenario}")
+    return ds
+
+
+def _single_dose(catalogue: Catalogue, therapy: str, dose_mg: float, days: np.ndarray,
+                 patient: Mapping[str, float] | None = None) -> xr.Dataset:
+    return _run(catalogue, {"therapy": therapy, "patient": dict(patient or {}),
+                            "regimen": {"doses": [[0.0, dose_mg, "sc"]]},
+                            "times": [float(t) for t in days]})
+
+
+def _total_drug_nm(ds: xr.Dataset) -> np.ndarray:
+    return ds["free_drug"].values * 1000.0 / ds.attrs["mw_kda"] + ds["complex"].values
+
+
+def _terminal_half_life(ds: xr.Dataset, first_day: float, last_day: float) -> float:
+    t = ds["time"].values
+    sel = (t >= first_day) & (t <= last_day)
+    slope = np.polyfit(t[sel], np.log(_total_drug_nm(ds)[sel]), 1)[0]
+    return float(np.log(2.0) / -slope)
+
+
+def _cell_patients() -> list[tuple[dict[str, float], float, float]]:
+    """(patient, dose mg, interval days) at the centre of each approved US table cell."""
+    out = []
+    for c in approved_cells():
+        patient = {"ige_baseline_iu_ml": 0.5 * (c.ige_low_iu_ml + c.ige_high_iu_ml),
+                   "weight_kg": 0.5 * (c.weight_low_kg + c.weight_high_kg)}
+        out.append((patient, float(c.dose_mg or 0), float(c.interval_days or 0)))
+    return out
+
+
+class _Rows:
+    """Simulated values of the test observations for one catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.patient = catalogue.patient_values()
+
+    @cache  # noqa: B019 - one instance per table; the cache dies with it
+    def label_cells(self) -> list[xr.Dataset]:
+        return [_run(self.catalogue, {
+            "therapy": "omalizumab", "patient": patient,
+            "regimen": {"route": "sc", "dose_mg": dose, "interval_days": interval,
+                        "until_day": 168.0},
+            "times": {"start": 0, "stop": 168, "step": 1}})
+            for patient, dose, interval in _cell_patients()]
+
+    def tmax_sc(self) -> tuple[float, str]:
+        ds = _single_dose(self.catalogue, "omalizumab", 300.0, np.arange(0, 30.01, 0.05))
+        return float(ds["time"].values[np.argmax(_total_drug_nm(ds))]), "300 mg SC, total drug"
+
+    def half_life_asthma(self) -> tuple[float, str]:
+        ds = _single_dose(self.catalogue, "omalizumab", 300.0, np.arange(0, 113.0))
+        return _terminal_half_life(ds, 56, 112), "300 mg SC, total drug, days 56-112"
+
+    def half_life_total_hayashi(self) -> tuple[float, str]:
+        patient = {"weight_kg": 61.1, "ige_baseline_iu_ml": 811.0 / 2.42}
+        ds = _single_dose(self.catalogue, "omalizumab", 150.0, np.arange(0, 85.0), patient)
+        return _terminal_half_life(ds, 28, 84), "150 mg SC, 61 kg, 335 IU/mL, days 28-84"
+
+    def ige_half_life_hayashi(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "ige_immunoadsorption", "regimen": "usual",
+                                   "apheresis_days": [0.0], "times": np.arange(0, 15.0).tolist()})
+        deficit = 1.0 - ds["total_ige"].values / self.patient["ige_baseline_iu_ml"]
+        slope = np.polyfit(ds["time"].values[1:], np.log(deficit[1:]), 1)[0]
+        return float(np.log(2.0) / -slope), "recovery after one immunoadsorption session"
+
+    def onset_one_hour(self) -> tuple[float, str]:
+        ds = _single_dose(self.catalogue, "omalizumab", 300.0, np.array([0.0, 1.0 / 24.0]))
+        free = ds["free_ige"].values
+        return float(1.0 - free[1] / free[0]), "300 mg SC, reference patient"
+
+    def label_steady_state_suppression(self) -> tuple[float, str]:
+        falls = [1.0 - ds["free_ige"].sel(time=167.0).item() /
+                 (190.0 * ige_iu_ml_to_nm(ds.attrs["ige_baseline_iu_ml"]))
+                 for ds in self.label_cells()]
+        return float(np.mean(falls)), f"{len(falls)} table cells, trough before day 168"
+
+    def innovate_below_50(self) -> tuple[float, str]:
+        below = [bool((ds["free_ige"].sel(time=slice(7, 168)) < 50.0).all())
+                 for ds in self.label_cells()]
+        return float(np.mean(below)), f"{len(below)} table cells"
+
+    def table_goal_25(self) -> tuple[float, str]:
+        means = [float(ds["free_ige"].sel(time=slice(84, 168)).mean()) for ds in
+                 self.label_cells()]
+        return float(np.mean(means)), f"{len(means)} table cells, days 84-168"
+
+    def hamilton_one_month(self) -> tuple[float, str]:
+        falls = [1.0 - ds["free_ige"].sel(time=28.0).item() / ds["free_ige"].isel(time=0).item()
+                 for ds in self.label_cells()]
+        return float(np.median(falls)), (f"table cells: {min(falls):.1%} to {max(falls):.1%}, "
+                                         "day 28 vs day 0 (after the first dose)")
+
+    def molar_ratio_90(self) -> tuple[float, str]:
+        kd = self.catalogue.therapy_values("omalizumab")["kd_nm"]
+        e_total = ige_iu_ml_to_nm(self.patient["ige_baseline_iu_ml"])
+        complex_nm = 0.9 * e_total
+        free_drug = kd * complex_nm / (e_total - complex_nm)
+        return float((free_drug + complex_nm) / e_total), "kd_nm of the catalogue, 300 IU/mL"
+
+    def total_ige_after_stopping(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "omalizumab", "regimen": "usual",
+                                   "times": {"start": 0, "stop": 1100, "step": 1}})
+        last_dose = 336.0
+        after = ds.sel(time=slice(last_dose, None))
+        baseline = self.patient["ige_baseline_iu_ml"]
+        back = after["time"].values[after["total_ige"].values <= 1.05 * baseline]
+        return (float(back[0] - last_dose) if back.size else np.inf,
+                "300 mg q4w × 13, reference patient")
+
+    def _trough_total_drug(self, ds: xr.Dataset, day: float) -> float:
+        return float(_total_drug_nm(ds.sel(time=[day]))[0])
+
+    def accumulation_csu(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "omalizumab", "regimen": {
+            "route": "sc", "dose_mg": 300.0, "interval_days": 28.0, "n_doses": 13},
+            "times": [111.99, 335.99]})
+        return (self._trough_total_drug(ds, 335.99) / self._trough_total_drug(ds, 111.99),
+                "300 mg q4w, total drug just before the doses of days 112 and 336")
+
+    def steady_state_third_dose(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "omalizumab", "regimen": {
+            "route": "sc", "dose_mg": 300.0, "interval_days": 28.0, "n_doses": 13},
+            "times": [83.99, 335.99]})
+        return (self._trough_total_drug(ds, 83.99) / self._trough_total_drug(ds, 335.99),
+                "300 mg q4w, total drug just before doses 4 and 13")
+
+    def _reference_label(self) -> xr.Dataset:
+        return _run(self.catalogue, {"therapy": "omalizumab", "regimen": {
+            "route": "sc", "dose_mg": 225.0, "interval_days": 14.0, "n_doses": 7},
+            "times": {"start": 0, "stop": 90, "step": 1}})
+
+    def fceri_day_14_lin(self) -> tuple[float, str]:
+        ds = self._reference_label()
+        return (1.0 - ds["fceri_total"].sel(time=14.0).item() / ds["fceri_total"][0].item(),
+                "225 mg q2w (label cell of the reference patient)")
+
+    def fceri_day_10_eckman(self) -> tuple[float, str]:
+        ds = self._reference_label()
+        return (1.0 - ds["fceri_total"].sel(time=10.0).item() / ds["fceri_total"][0].item(),
+                "225 mg q2w (label cell of the reference patient)")
+
+    def basophil_response_3_months(self) -> tuple[float, str]:
+        ds = self._reference_label()
+        return (1.0 - ds["effector_response"].sel(time=90.0).item(),
+                "225 mg q2w, effector_response at day 90")
+
+    def _steady_receptors(self, ige_ng_ml: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Steady-state (total, IgE-bound) FcεRI at constant free IgE (model.md §5)."""
+        p = self.patient
+        kon, kf, kb = p["fceri_kon"], p["fceri_kint_free"], p["fceri_kint_bound"]
+        occupancy_ratio = kon * ige_ng_ml_to_nm(ige_ng_ml) / (kon * p["fceri_kd_nm"] + kb)
+        free = 1.0 / (kf + kb * occupancy_ratio)    # per unit synthesis
+        return free * (1.0 + occupancy_ratio), free * occupancy_ratio
+
+    def fceri_upregulation_ec50(self) -> tuple[float, str]:
+        grid = np.geomspace(1e-3, 1e6, 20001)
+        total, _ = self._steady_receptors(grid)
+        half = 0.5 * (total[0] + total[-1])
+        return float(np.interp(half, total, grid)), "steady state at constant free IgE"
+
+    def ige_per_basophil_range(self) -> tuple[float, str]:
+        _, bound = self._steady_receptors(np.array([2.6, 5500.0]))
+        return float(bound[1] / bound[0]), "steady state, receptor synthesis fixed"
+
+    def ligelizumab_longer_suppression(self) -> tuple[float, str]:
+        days = np.arange(0, 365.0)
+        below = {}
+        for therapy in ("ligelizumab", "omalizumab"):
+            ds = _single_dose(self.catalogue, therapy, 240.0, days)
+            free = ds["free_ige"].values
+            below[therapy] = int(np.sum(free < 0.1 * free[0]))
+        return (below["ligelizumab"] / max(below["omalizumab"], 1),
+                f"{below['ligelizumab']} vs {below['omalizumab']} days")
+
+    def immunoadsorption_children(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "ige_immunoadsorption", "regimen": "usual",
+                                   "apheresis_days": [0.0, 1.0, 2.0], "times": [2.0]})
+        return (self.patient["ige_baseline_iu_ml"] / ds["total_ige"].item(),
+                "sessions on days 0, 1, 2; right after the third")
+
+
+def _row(obs: Observation, simulated: float, condition: str) -> dict[str, Any]:
+    return {"key": obs.key, "role": obs.role, "claim": obs.claim, "published": obs.value,
+            "low": obs.low, "high": obs.high, "unit": obs.unit, "simulated": simulated,
+            "agrees": obs.agrees(simulated), "condition": condition, "band": obs.band,
+            "source": obs.source, "provenance": obs.provenance}
+
+
+def validation_table(catalogue: Catalogue) -> pd.DataFrame:
+    """Every observation next to the catalogue model's value.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        The catalogue whose model is validated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation and condition (:data:`COLUMNS`): calibration
+        rows first (marked ``role = calibration``), then the test rows.
+    """
+    rows = []
+    for result in run_calibrations(catalogue):
+        for r in result.residuals:
+            rows.append(_row(r.observation, r.simulated, r.condition))
+    computed = _Rows(catalogue)
+    for obs in TEST_OBSERVATIONS:
+        method: Callable[[], tuple[float, str]] = getattr(computed, obs.key)
+        value, condition = method()
+        rows.append(_row(obs, value, condition))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def not_assessed_table() -> pd.DataFrame:
+    """Observations the model cannot speak to, with the reason."""
+    return pd.DataFrame(NOT_ASSESSED, columns=["claim", "source", "reason"])
+
+
+__all__ = ["BY_KEY", "COLUMNS", "not_assessed_table", "validation_table"]
