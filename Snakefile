@@ -17,6 +17,7 @@ include: "workflow/rules/studies.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/examples.smk"
+include: "workflow/rules/validation.smk"
 
 
 rule all:

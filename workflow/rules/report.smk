@@ -6,6 +6,8 @@ rule report:
     input:
         analyses=expand("results/{study}/analysis.json", study=STUDIES),
         stores=expand("results/{study}/{study}.zarr", study=STUDIES),
+        calibration="results/validation/calibration.json",
+        observations="results/validation/observations.json",
     output:
         html="results/report.html",
         figures=report(

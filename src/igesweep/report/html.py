@@ -17,6 +17,8 @@ import yaml
 from matplotlib.figure import Figure
 
 from igesweep.report import figures
+from igesweep.report.tables import html_table
+from igesweep.report.validation import validation_section
 from igesweep.sweep import open_sweep
 
 CSS = """
@@ -66,31 +68,6 @@ class _Page:
         self.parts.append(text)
 
 
-def _table(columns: list[str], rows: list[list[Any]], colour: Mapping[str, str] | None = None
-           ) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for c, v in zip(columns, row, strict=True):
-            style = ""
-            if colour and c in colour and isinstance(v, float):
-                style = f' style="background:{_attainment_colour(v)}"'
-            text = "–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
-            cls = ' class="left"' if isinstance(v, str) else ""
-            cells.append(f"<td{cls}{style}>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def _attainment_colour(share: float) -> str:
-    """Red (0) through yellow to green (1)."""
-    share = min(max(share, 0.0), 1.0)
-    red = int(255 * min(1.0, 2 * (1 - share)))
-    green = int(200 * min(1.0, 2 * share))
-    return f"rgb({red},{green},90)"
-
-
 def _versions() -> str:
     rows = []
     for name in PACKAGES:
@@ -99,7 +76,7 @@ def _versions() -> str:
         except metadata.PackageNotFoundError:
             rows.append([name, "not installed"])
     rows.append(["python", platform.python_version()])
-    return _table(["package", "version"], rows)
+    return html_table(["package", "version"], rows)
 
 
 def _run_times(benchmarks_dir: Path) -> str:
@@ -109,7 +86,7 @@ def _run_times(benchmarks_dir: Path) -> str:
         if len(lines) >= 2:
             seconds = float(lines[1].split("\t")[0])
             rows.append([str(tsv.relative_to(benchmarks_dir).with_suffix("")), seconds])
-    return _table(["job", "wall time (s)"], rows) if rows else "<p>No job timings found.</p>"
+    return html_table(["job", "wall time (s)"], rows) if rows else "<p>No job timings found.</p>"
 
 
 def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_dir: Path,
@@ -145,7 +122,7 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
     page.figure("time_courses", figures.time_courses(ds),
                 "Free and total IgE, FcεRI per cell, occupancy, activation threshold fold and "
                 "effector response per therapy.")
-    page.raw(_table(["therapy", *ref["metrics"]],
+    page.raw(html_table(["therapy", *ref["metrics"]],
                     [[t, *[ref["metrics"][m][i] for m in ref["metrics"]]]
                      for i, t in enumerate(ref["therapy"])]))
     pop = load("therapy_population")
@@ -171,7 +148,7 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                  "whose steady-state trough free IgE (just before the dose at one year) stays "
                  "below 50 and 25 ng/mL. Green = all, red = none.")
     shares = [c for c in table["columns"] if c.startswith("share_below")]
-    page.raw(_table(table["columns"], table["rows"], colour=dict.fromkeys(shares, "share")))
+    page.raw(html_table(table["columns"], table["rows"], colour=dict.fromkeys(shares, "share")))
 
     aff = load("affinity_map")
     page.section("affinity", "What affinity buys",
@@ -198,17 +175,19 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                 "Normalised elasticities (relative change of the metric per relative change of "
                 "the parameter).")
 
+    validation = results / "validation"
     page.section("validation", "Validation against published data",
-                 "The comparison of the omalizumab entry with the published population model "
-                 "and the table of published observations next to simulated values are "
-                 "produced by the calibration and validation stage, which is not part of this "
-                 "run. The numerical accuracy of the integrator against an independent "
-                 "reference solver (relative error ≤ 1e-4 for every catalogue therapy) is "
-                 "checked by the test suite.")
+                 "Published observations next to the calibrated model's values, with agreement "
+                 "bands; the calibrations that set catalogue values; and what the model cannot "
+                 "say. The integrator's accuracy against an independent reference solver "
+                 "(relative error ≤ 1e-4 for every catalogue therapy) is checked by the test "
+                 "suite.")
+    page.raw(validation_section(json.loads((validation / "calibration.json").read_text()),
+                                json.loads((validation / "observations.json").read_text())))
 
     page.section("provenance", "Provenance", "Configuration, versions, commit and run times.")
     prov = ref["provenance"]
-    page.raw(_table(["item", "value"], [
+    page.raw(html_table(["item", "value"], [
         ["igesweep version", prov["igesweep_version"]], ["git commit", prov["git_commit"]],
         ["sweep stores created (first study)", prov["created"]]]))
     page.raw(_versions())
