@@ -3,8 +3,24 @@
 :mod:`igesweep.validation.published`
     The Hayashi 2007 and Lowe 2009 omalizumab–IgE quasi-equilibrium models as
     written in the papers (separate complex volume, ratio-dependent Kd).
+:mod:`igesweep.validation.steps`
+    Step by step from Lowe 2009 to the catalogue's omalizumab entry, to
+    attribute their differences to each structural choice.
+:mod:`igesweep.validation.comparison`
+    The catalogue's omalizumab against both published models on the US label
+    regimens, for typical patients across weight and baseline IgE.
+:mod:`igesweep.validation.figures`
+    The comparison as a figure.
 """
 
+from igesweep.validation.comparison import (
+    compare_label_regimens,
+    label_regimen_courses,
+    patient_courses,
+    summarise_courses,
+    trough_ratio_grid,
+)
+from igesweep.validation.figures import plot_published_comparison
 from igesweep.validation.published import (
     PublishedParameters,
     hayashi_2007,
@@ -13,12 +29,21 @@ from igesweep.validation.published import (
     sc_regimen,
     simulate_published,
 )
+from igesweep.validation.steps import STEP_NAMES, lowe_to_catalogue_steps
 
 __all__ = [
+    "STEP_NAMES",
     "PublishedParameters",
+    "compare_label_regimens",
     "hayashi_2007",
     "ige_iu_ml_to_published_ng_ml",
+    "label_regimen_courses",
     "lowe_2009",
+    "lowe_to_catalogue_steps",
+    "patient_courses",
+    "plot_published_comparison",
     "sc_regimen",
     "simulate_published",
+    "summarise_courses",
+    "trough_ratio_grid",
 ]

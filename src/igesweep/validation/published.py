@@ -289,7 +289,7 @@ def simulate_published(p: PublishedParameters, doses: Sequence[tuple[float, floa
                        days: Sequence[float] | np.ndarray) -> pd.DataFrame:
     """Integrate a quasi-equilibrium model with SC doses.
 
-    Solved with scipy's Radau at rtol :data:`RTOL`, restarted at every dose.
+    Solved with scipy's LSODA at rtol :data:`RTOL`, restarted at every dose.
     A dose at an output day is given before that day's output (as in
     model.md §6); it only fills the depot, so concentrations do not jump.
 
@@ -332,7 +332,7 @@ def simulate_published(p: PublishedParameters, doses: Sequence[tuple[float, floa
         y[0] += nmol_by_day.get(start, 0.0)
         inside = (days >= start) & (days <= stop)
         t_eval = np.union1d(days[inside], [stop])
-        sol = solve_ivp(_rhs, (start, stop), y, method="Radau", t_eval=t_eval, args=(p,),
+        sol = solve_ivp(_rhs, (start, stop), y, method="LSODA", t_eval=t_eval, args=(p,),
                         rtol=RTOL, atol=ATOL_NMOL)
         if not sol.success:
             raise RuntimeError(f"{p.model}: integration failed on [{start}, {stop}] days: "
