@@ -242,10 +242,15 @@ def equilibrium_amounts(drug_total_nmol: float, ige_total_nmol: float,
         return x_t, e_t, 0.0
     kd_nm = p.kd0_nm * (x_t / e_t) ** p.kd_ratio_exponent
     k_nmol = kd_nm * p.v_free_l * p.v_free_l / p.v_complex_l
-    free_ige = _free_amount(e_t, x_t, k_nmol)
+    # The partner in deficit is mostly bound: take its (small) free amount from the
+    # root, the complex from it, and the other partner's (large) free amount by difference.
+    if e_t <= x_t:
+        free_ige = _free_amount(e_t, x_t, k_nmol)
+        complex_nmol = e_t - free_ige
+        return x_t - complex_nmol, free_ige, complex_nmol
     free_drug = _free_amount(x_t, e_t, k_nmol)
-    complex_nmol = 0.5 * ((x_t - free_drug) + (e_t - free_ige))
-    return free_drug, free_ige, complex_nmol
+    complex_nmol = x_t - free_drug
+    return free_drug, e_t - complex_nmol, complex_nmol
 
 
 def _rhs(_t: float, y: np.ndarray, p: PublishedParameters) -> np.ndarray:
