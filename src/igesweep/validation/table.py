@@ -21,7 +21,7 @@ import xarray as xr
 from igesweep.analysis.dosing_table import approved_cells
 from igesweep.calibration import run_calibrations
 from igesweep.catalogue import Catalogue
-from igesweep.literature import BY_KEY, NOT_ASSESSED, TEST_OBSERVATIONS, Observation
+from igesweep.literature import NOT_ASSESSED, TEST_OBSERVATIONS, Observation
 from igesweep.simulate import simulate
 from igesweep.units import ige_iu_ml_to_nm, ige_ng_ml_to_nm
 
@@ -252,6 +252,3 @@ def validation_table(catalogue: Catalogue) -> pd.DataFrame:
 def not_assessed_table() -> pd.DataFrame:
     """Observations the model cannot speak to, with the reason."""
     return pd.DataFrame(NOT_ASSESSED, columns=["claim", "source", "reason"])
-
-
-__all__ = ["BY_KEY", "COLUMNS", "not_assessed_table", "validation_table"]
