@@ -39,3 +39,20 @@ def test_stale_catalogue_is_flagged():
     html = validation_section(_calibration(0.1), OBSERVATIONS)
     assert "does not hold these fits" in html
     assert "igesweep calibrate --write" in html
+
+
+def test_published_comparison_table_checks_the_stated_bands():
+    import re
+
+    from igesweep.report.validation import published_html
+    from igesweep.validation import compare_label_regimens
+
+    table = compare_label_regimens([70.0], [300.0], with_steps=True)
+    text = re.sub(r"<[^>]+>", "|", published_html(table))
+    assert "1 typical patients" in text
+    assert text.count("|pass|") == 6 and "|fail|" not in text
+    assert "|ige_turnover|" in text and "|kd_ratio_fixed|" in text
+    moved = table.copy()
+    sel = (moved.model == "igesweep_qe") & (moved.summary == "trough_ratio")
+    moved.loc[sel, "value"] *= 3.0
+    assert "|fail|" in re.sub(r"<[^>]+>", "|", published_html(moved))

@@ -38,3 +38,25 @@ rule validate:
         runtime=10,
     script:
         "../scripts/validate.py"
+
+
+rule compare_published:
+    input:
+        catalogue="config/therapies.yaml",
+    output:
+        table="results/validation/published_comparison.csv",
+        figure="results/validation/published_comparison.png",
+    log:
+        "logs/compare_published.log",
+    benchmark:
+        "benchmarks/results/compare_published.tsv"
+    conda:
+        "../envs/igesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=20,
+    params:
+        grid=config["published_comparison"],
+    script:
+        "../scripts/compare_published.py"

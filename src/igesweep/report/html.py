@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
 from igesweep.report import figures
 from igesweep.report.tables import html_table
-from igesweep.report.validation import validation_section
+from igesweep.report.validation import published_html, validation_section
 from igesweep.sweep import open_sweep
 
 CSS = """
@@ -57,7 +58,9 @@ class _Page:
         self.parts.append(f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{text}</p>')
 
     def figure(self, name: str, fig: Figure, caption: str) -> None:
-        data = _png(fig)
+        self.png(name, _png(fig), caption)
+
+    def png(self, name: str, data: bytes, caption: str) -> None:
         (self.figures_dir / f"{name}.png").write_bytes(data)
         uri = base64.b64encode(data).decode()
         self.parts.append(
@@ -184,6 +187,13 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                  "suite.")
     page.raw(validation_section(json.loads((validation / "calibration.json").read_text()),
                                 json.loads((validation / "observations.json").read_text())))
+    page.raw("<h3>The omalizumab entry against the published population models</h3>")
+    page.png("published_comparison", (validation / "published_comparison.png").read_bytes(),
+             "Free IgE, total IgE and total drug for typical patients on their US label regimen: "
+             "igesweep's omalizumab (full and QE binding) against Lowe 2009 and Hayashi 2007 as "
+             "published (separate complex volume, ratio-dependent Kd); bottom: trough ratio "
+             "igesweep/Lowe across baseline IgE x weight.")
+    page.raw(published_html(pd.read_csv(validation / "published_comparison.csv")))
 
     page.section("provenance", "Provenance", "Configuration, versions, commit and run times.")
     prov = ref["provenance"]

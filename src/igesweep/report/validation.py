@@ -6,7 +6,13 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from igesweep.report.tables import html_table
+from igesweep.validation.comparison import QUANTITIES, REFERENCE_MODEL, TROUGH_RATIO_BANDS
+from igesweep.validation.steps import STEP_NAMES
+
+COMPARED_MODELS = ("igesweep_full", "igesweep_qe", "hayashi_2007")
 
 
 def _range(row: Mapping[str, Any]) -> str:
@@ -78,4 +84,58 @@ def validation_section(calibration: Mapping[str, Any], observations: Mapping[str
         "<h3>Observations the model cannot speak to</h3>",
         html_table(["observation", "source", "reason"],
                    [[r["claim"], r["source"], r["reason"]] for r in observations["not_assessed"]]),
+    ])
+
+
+def _spread(values: pd.Series) -> str:
+    return f"{values.min():.2f} – {values.median():.2f} – {values.max():.2f}"
+
+
+def published_html(table: pd.DataFrame) -> str:
+    """Trough ratios to Lowe 2009 with the stated bands, and the step-by-step attribution.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`igesweep.validation.compare_label_regimens` with ``with_steps=True``.
+    """
+    ratios = table[table.summary == "trough_ratio"]
+    worst = table[table.summary == "max_rel_diff"]
+    rows = []
+    for model in COMPARED_MODELS:
+        for quantity in QUANTITIES:
+            sel = ratios[(ratios.model == model) & (ratios.quantity == quantity)].value
+            low, high, _ = TROUGH_RATIO_BANDS[quantity]
+            inside = bool(sel.between(low, high).all()) if model != "hayashi_2007" else None
+            rows.append([model, quantity, _spread(sel),
+                         f"{low:g}–{high:g}" if model != "hayashi_2007" else "(natural band)",
+                         inside, float(worst[(worst.model == model)
+                                             & (worst.quantity == quantity)].value.max())])
+    n_patients = len(ratios[["weight_kg", "ige_baseline_iu_ml"]].drop_duplicates())
+    reasons = "".join(f"<li><code>{q}</code>: {html.escape(r)}</li>"
+                      for q, (_, _, r) in TROUGH_RATIO_BANDS.items())
+    step_rows = []
+    previous = REFERENCE_MODEL
+    for name in STEP_NAMES[1:]:
+        step = f"step_{name}"
+        cells = [name]
+        for quantity in QUANTITIES:
+            now = ratios[(ratios.model == step) & (ratios.quantity == quantity)]
+            before = ratios[(ratios.model == previous) & (ratios.quantity == quantity)]
+            factor = now.value.to_numpy() / before.value.to_numpy()
+            cells.append(f"{factor.min():.2f}–{factor.max():.2f}")
+        step_rows.append(cells)
+        previous = step
+    return "".join([
+        f"<p>{n_patients} typical patients, each on its US label cell's regimen; trough = "
+        "mean pre-dose value at weeks 16, 20 and 24, as a ratio to Lowe 2009 (min – median – "
+        "max over the patients); worst = largest |model/Lowe − 1| on any day from day 1. "
+        "Hayashi 2007 against Lowe 2009 is the natural band between two published models.</p>",
+        html_table(["model", "quantity", "trough ratio to Lowe", "stated band", "within",
+                    "worst day"], rows, colour={"within": "pass"}),
+        f"<p>Why the bands are what they are:</p><ul>{reasons}</ul>",
+        "<p>Step by step from Lowe 2009 to the catalogue entry (factor each change applies to "
+        "the trough, range over the patients; the last step reproduces igesweep's QE model):"
+        "</p>",
+        html_table(["step", *QUANTITIES], step_rows),
     ])
