@@ -8,6 +8,10 @@ rule report:
         stores=expand("results/{study}/{study}.zarr", study=STUDIES),
         calibration="results/validation/calibration.json",
         observations="results/validation/observations.json",
+        published=[
+            "results/validation/published_comparison.csv",
+            "results/validation/published_comparison.png",
+        ],
     output:
         html="results/report.html",
         figures=report(
