@@ -9,22 +9,13 @@ from igesweep.calibration.receptors import receptor_response
 from igesweep.catalogue import load_catalogue
 from igesweep.literature import NOT_ASSESSED, TEST_OBSERVATIONS
 from igesweep.units import ige_iu_ml_to_nm
-from igesweep.validation.table import COLUMNS, _Rows, not_assessed_table, validation_table
-
-#: Rows where the model disagrees with the publication, and why. A row that starts to agree
-#: fails its test (strict xfail), so this list is kept true.
-KNOWN_DISAGREEMENTS = {
-    "half_life_asthma": "single dose: IgE turnover drains the drug (target-mediated) once it "
-                        "falls toward the complex level; the label's 26 d is a multiple-dose value",
-    "half_life_total_hayashi": "as above, at 150 mg and 335 IU/mL",
-    "ige_half_life_hayashi": "the catalogue takes Lowe's 1.68 d, not Hayashi's 2.4 d",
-    "innovate_below_50": "3 of 21 table-cell centres exceed 50 ng/mL on some day after day 7",
-    "accumulation_csu": "1.08: the model reaches steady state faster than the CSU data say",
-    "steady_state_third_dose": "0.86: slower approach than 'steady state after the 3rd dose'",
-    "fceri_day_10_eckman": "-72 % by day 10 with a 3-day loss half-time",
-    "fceri_upregulation_ec50": "no IgE-driven receptor synthesis: EC50 ~ Kd x kint_free/kint_bound",
-    "ige_per_basophil_range": "same structural cause as the EC50",
-}
+from igesweep.validation.table import (
+    COLUMNS,
+    KNOWN_DISAGREEMENTS,
+    _Rows,
+    not_assessed_table,
+    validation_table,
+)
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,13 @@ def _range(row: Mapping[str, Any]) -> str:
 
 def _observation_rows(rows: list[Mapping[str, Any]]) -> list[list[Any]]:
     return [[r["claim"], r["condition"], f"{r['published']:.3g}", _range(r), r["unit"],
-             float(r["simulated"]), bool(r["agrees"]), f"{r['source']} [{r['provenance']}]"]
+             float(r["simulated"]), bool(r["agrees"]), f"{r['source']} [{r['provenance']}]",
+             r.get("why_not", "")]
             for r in rows]
 
 
 OBSERVATION_COLUMNS = ["observation", "simulated condition", "published", "band", "unit",
-                       "simulated", "agrees", "source [provenance]"]
+                       "simulated", "agrees", "source [provenance]", "why it disagrees"]
 
 
 def calibration_html(calibration: Mapping[str, Any]) -> str:

@@ -26,7 +26,36 @@ from igesweep.simulate import simulate
 from igesweep.units import ige_iu_ml_to_nm, ige_ng_ml_to_nm
 
 COLUMNS = ["key", "role", "claim", "published", "low", "high", "unit", "simulated", "agrees",
-           "condition", "band", "source", "provenance"]
+           "condition", "band", "source", "provenance", "why_not"]
+
+#: Rows where the model disagrees with the publication, and why (shown in the report). The
+#: tests pin these rows as failing, so a row that starts to agree must leave this list.
+KNOWN_DISAGREEMENTS = {
+    "half_life_asthma": (
+        "after one dose, IgE made at the baseline rate binds the drug and clears it as complex "
+        "once drug falls toward total IgE, which shortens the terminal phase; Lowe 2009 and "
+        "Hayashi 2007 run the same way (igesweep.validation.published) give about 14 d, also "
+        "short of the label, and this model's IgE production at 300 IU/mL exceeds Lowe's"),
+    "half_life_total_hayashi": "as for the label half-life, at 150 mg and 335 IU/mL",
+    "ige_half_life_hayashi": "the catalogue takes Lowe 2009's 1.68 d, not Hayashi 2007's 2.4 d",
+    "innovate_below_50": (
+        "a few high-IgE cell centres rise above 50 ng/mL at some troughs; the published claim is "
+        "about the cohort, the row demands every day of every cell"),
+    "accumulation_csu": (
+        "the model accumulates less after day 112 than the CSU data; the CMAB007 row below pulls "
+        "the other way (the two publications disagree on how fast steady state comes)"),
+    "steady_state_third_dose": (
+        "with a 31-d free-drug half-life, 3 doses q4w reach about 85 % of steady state"),
+    "fceri_day_10_eckman": (
+        "receptor loss is fitted to a 3-d half-time (MacGlashan 1997); Eckman's faster fall "
+        "would need a shorter one, which the 3-month count then misses"),
+    "fceri_upregulation_ec50": (
+        "structural: receptor synthesis does not depend on IgE (model.md §5), so up-regulation "
+        "comes only from occupied receptors living longer, with EC50 ~ Kd x "
+        "kint_free/kint_bound"),
+    "ige_per_basophil_range": "structural, as for the up-regulation EC50",
+}
+
 
 
 def _run(catalogue: Catalogue, scenario: Mapping[str, Any]) -> xr.Dataset:
@@ -220,7 +249,8 @@ def _row(obs: Observation, simulated: float, condition: str) -> dict[str, Any]:
     return {"key": obs.key, "role": obs.role, "claim": obs.claim, "published": obs.value,
             "low": obs.low, "high": obs.high, "unit": obs.unit, "simulated": simulated,
             "agrees": obs.agrees(simulated), "condition": condition, "band": obs.band,
-            "source": obs.source, "provenance": obs.provenance}
+            "source": obs.source, "provenance": obs.provenance,
+            "why_not": KNOWN_DISAGREEMENTS.get(obs.key, "")}
 
 
 def validation_table(catalogue: Catalogue) -> pd.DataFrame:
