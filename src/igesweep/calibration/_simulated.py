@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from igesweep.catalogue import Catalogue
 from igesweep.simulate import simulate
 
+#: Tolerances of the calibration runs: tight, so a fit does not depend on the default settings.
+CALIBRATION_SOLVER = {"rtol": 1e-9, "atol": 1e-14}
+
 
 def total_ige_ratio(catalogue: Catalogue, therapy: str, day: float,
                     therapy_params: Mapping[str, float], patient: Mapping[str, float],
@@ -33,7 +36,7 @@ def total_ige_ratio(catalogue: Catalogue, therapy: str, day: float,
     """
     scenario: dict[str, object] = {
         "therapy": therapy, "therapy_params": dict(therapy_params), "patient": dict(patient),
-        "regimen": "usual", "times": [0.0, float(day)],
+        "regimen": "usual", "times": [0.0, float(day)], "solver": CALIBRATION_SOLVER,
     }
     if apheresis_days is not None:
         scenario["apheresis_days"] = list(apheresis_days)
