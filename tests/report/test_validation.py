@@ -11,7 +11,7 @@ def _row(key, role, agrees, high=2.0):
 
 def _calibration(relative):
     residual = {k: v for k, v in _row("cal", "calibration", True).items()
-                if k not in ("role", "band", "provenance")}
+                if k not in ("role", "band")}
     return {"calibrations": [{"name": "fit_a", "objective": "o", "method": "m", "weakness": "w",
                               "fitted": [{"block": "patient", "name": "p", "value": 0.5,
                                           "unit": "1/day"}],

@@ -29,7 +29,7 @@ def fit_immunoadsorption(catalogue: Catalogue) -> CalibrationResult:
     return CalibrationResult(
         name="immunoadsorption_removal",
         objective="total_ige(day 4)/baseline = 0.08 after sessions on days 0-4, reference patient.",
-        method="scipy.optimize.brentq on apheresis_ige_removal, igesweep.simulate (RODAS4).",
+        method="scipy.optimize.brentq on apheresis_ige_removal, igesweep.simulate at rtol 1e-9.",
         fitted=(Fitted("ige_immunoadsorption", "apheresis_ige_removal", removal, "1"),),
         residuals=(Residual(obs, ratio(removal), "right after session 5"),),
         weakness=("The removal needed depends on how fast IgE comes back between sessions "

@@ -34,7 +34,7 @@ def fit_quilizumab(catalogue: Catalogue) -> CalibrationResult:
     return CalibrationResult(
         name="quilizumab_bcell_kill",
         objective="total_ige(day 252)/baseline = 0.65 on 300 mg SC q4w x 9, reference patient.",
-        method="scipy.optimize.brentq on bcell_kill_max, igesweep.simulate (RODAS4).",
+        method="scipy.optimize.brentq on bcell_kill_max, igesweep.simulate at rtol 1e-9.",
         fitted=(Fitted("quilizumab", "bcell_kill_max", kill, "1/day"),),
         residuals=(Residual(obs, ratio, "day 252"),),
         weakness=("The mg dose and quilizumab's PK are not published in the dossier (omalizumab's "
@@ -53,7 +53,7 @@ def fit_dupilumab(catalogue: Catalogue) -> CalibrationResult:
         name="dupilumab_bcell_kill",
         objective=("total_ige(day 112)/baseline = 0.360 on 600 mg loading then 300 mg SC q2w, "
                    "reference patient (placebo taken as the untreated baseline)."),
-        method="scipy.optimize.brentq on bcell_kill_max, igesweep.simulate (RODAS4).",
+        method="scipy.optimize.brentq on bcell_kill_max, igesweep.simulate at rtol 1e-9.",
         fitted=(Fitted("dupilumab", "bcell_kill_max", kill, "1/day"),),
         residuals=(Residual(obs, ratio, "day 112"),),
         weakness=("One time point of a decline that continues for months: the fit fixes the "

@@ -112,7 +112,7 @@ class CalibrationResult:
                  "low": r.observation.low, "high": r.observation.high,
                  "unit": r.observation.unit, "simulated": r.simulated,
                  "relative": r.relative, "agrees": r.agrees,
-                 "source": r.observation.source}
+                 "source": r.observation.source, "provenance": r.observation.provenance}
                 for r in self.residuals
             ],
             "details": self.details,

@@ -41,8 +41,8 @@ def calibration_html(calibration: Mapping[str, Any]) -> str:
             f"<h3>{html.escape(c['name'])}</h3><p>Fitted: {fitted}.<br>"
             f"Objective: {html.escape(c['objective'])}<br>Method: {html.escape(c['method'])}"
             f"<br>Weakness: {html.escape(c['weakness'])}</p>")
-        parts.append(html_table(OBSERVATION_COLUMNS, _observation_rows(
-            [{**r, "provenance": "F"} for r in c["residuals"]]), colour={"agrees": "pass"}))
+        parts.append(html_table(OBSERVATION_COLUMNS[:-1], [row[:-1] for row in _observation_rows(
+            c["residuals"])], colour={"agrees": "pass"}))
     stale = [d for d in calibration["drift"]
              if abs(d["relative"]) > 1e-5 or d["evidence"] != "calibrated"]
     if stale:
