@@ -107,7 +107,9 @@ def dosing_table(cfg: Mapping[str, Any], shared: Mapping[str, Any],
     """Virtual patients across every approved US label cell, at every label regimen.
 
     Returns the sweep and the label cell of each design row. The steady-state
-    trough is the free IgE just before the dose on the last day.
+    trough is the free IgE just before the dose on the last day. With
+    ``population`` > 0, every design row is run for that many subjects drawn
+    from the catalogue's inter-individual variability (a ``subject`` dimension).
     """
     from igesweep.analysis.dosing_table import label_design
 
@@ -123,6 +125,8 @@ def dosing_table(cfg: Mapping[str, Any], shared: Mapping[str, Any],
         "grid": {"regimen.dose_mg": [150, 225, 300, 375], "regimen.interval_days": [14, 28]},
         "output": {"variables": ["free_ige"]},
     }
+    if cfg.get("population", 0):
+        sweep["population"] = {"n": cfg["population"], "seed": cfg["seed"]}
     return sweep, cells
 
 

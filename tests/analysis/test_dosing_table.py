@@ -313,9 +313,22 @@ def test_trough_picking_refuses_cells_that_do_not_match_the_design():
         trough_at_label_regimen(ds, cell_of_row[:-1])
 
 
-def test_trough_picking_refuses_extra_dimensions():
+def test_trough_picking_keeps_a_subject_dimension():
+    design, cell_of_row = label_design(2, seed=5)
+    ds = fake_sweep(design["patient.ige_baseline_iu_ml"], design["patient.weight_kg"])
+    ds = ds.expand_dims(subject=3).copy()
+    ds["trough_free_ige"] = ds["trough_free_ige"] + 0.001 * xr.DataArray(np.arange(3),
+                                                                       dims="subject")
+    picked = trough_at_label_regimen(ds, cell_of_row)
+    assert picked.shape == (cell_of_row.size, 3)
+    typical = trough_at_label_regimen(fake_sweep(design["patient.ige_baseline_iu_ml"],
+                                                 design["patient.weight_kg"]), cell_of_row)
+    np.testing.assert_allclose(picked, typical[:, None] + 0.001 * np.arange(3))
+
+
+def test_trough_picking_refuses_other_extra_dimensions():
     design, cell_of_row = label_design(1, seed=2)
     ds = fake_sweep(design["patient.ige_baseline_iu_ml"], design["patient.weight_kg"])
-    ds = ds.expand_dims(subject=2)
+    ds = ds.expand_dims(therapy=2)
     with pytest.raises(ValueError, match="dimensions"):
         trough_at_label_regimen(ds, cell_of_row)

@@ -320,9 +320,10 @@ def trough_at_label_regimen(ds: xr.Dataset, cell_of_row: np.ndarray, *,
     ds : xarray.Dataset
         An opened sweep (:func:`igesweep.sweep.open_sweep`) whose lane
         dimensions are ``sample`` (the rows of :func:`label_design`),
-        ``dose_mg`` and ``interval_days``, in any order, with coordinates
-        holding every label dose and interval (:data:`LABEL_DOSES_MG`,
-        :data:`LABEL_INTERVALS_DAYS`).
+        ``dose_mg`` and ``interval_days``, in any order, and optionally
+        ``subject`` (a virtual population with inter-individual variability),
+        with coordinates holding every label dose and interval
+        (:data:`LABEL_DOSES_MG`, :data:`LABEL_INTERVALS_DAYS`).
     cell_of_row : ndarray of int, shape (n_samples,)
         Index into :func:`approved_cells` of each sample, as returned by
         :func:`label_design`.
@@ -331,9 +332,9 @@ def trough_at_label_regimen(ds: xr.Dataset, cell_of_row: np.ndarray, *,
 
     Returns
     -------
-    ndarray of float, shape (n_samples,)
-        ``variable`` of each sample at its cell's dose and interval (NaN where
-        the lane failed).
+    ndarray of float, shape (n_samples,) or (n_samples, n_subjects)
+        ``variable`` of each sample (and subject) at its cell's dose and
+        interval (NaN where the lane failed).
 
     Raises
     ------
@@ -348,9 +349,9 @@ def trough_at_label_regimen(ds: xr.Dataset, cell_of_row: np.ndarray, *,
         raise ValueError(f"the dataset has no variable '{variable}'")
     da = ds[variable]
     expected = {"sample", "dose_mg", "interval_days"}
-    if set(da.dims) != expected:
-        raise ValueError(f"'{variable}' must have dimensions {sorted(expected)} exactly, "
-                         f"got {list(da.dims)}")
+    if set(da.dims) not in (expected, expected | {"subject"}):
+        raise ValueError(f"'{variable}' must have dimensions {sorted(expected)} (and optionally "
+                         f"'subject'), got {list(da.dims)}")
     cells = _check_cell_of_row(cell_of_row, da.sizes["sample"])
     table = approved_cells()
     _check_design_coordinates(ds, cells)
@@ -365,7 +366,7 @@ def trough_at_label_regimen(ds: xr.Dataset, cell_of_row: np.ndarray, *,
                              f"it holds {ds.indexes[dim].tolist()}")
         indexers[dim] = xr.DataArray(positions, dims="sample")
     picked = da.isel(indexers)
-    return np.asarray(picked.transpose("sample").values, dtype=np.float64)
+    return np.asarray(picked.transpose("sample", ...).values, dtype=np.float64)
 
 
 def _check_design_coordinates(ds: xr.Dataset, cells: np.ndarray) -> None:

@@ -103,12 +103,18 @@ def affinity_map(ds: xr.Dataset) -> dict[str, Any]:
 
 def dosing_table(ds: xr.Dataset, cells: Sequence[int], targets: Sequence[float]
                  ) -> dict[str, Any]:
-    """Share of virtual patients per approved label cell below each free-IgE target."""
+    """Share of virtual patients per approved label cell below each free-IgE target.
+
+    With a ``subject`` dimension (inter-individual variability), every sample
+    × subject is one virtual patient of the sample's cell.
+    """
     from igesweep.analysis.dosing_table import evaluate_label_table, trough_at_label_regimen
 
     cell_of_row = np.asarray(cells, dtype=np.int64)
     trough = trough_at_label_regimen(ds, cell_of_row)
-    table = evaluate_label_table(trough, cell_of_row, targets=tuple(targets))
+    per_sample = trough.size // max(cell_of_row.size, 1)
+    table = evaluate_label_table(trough.reshape(-1), np.repeat(cell_of_row, per_sample),
+                                 targets=tuple(targets))
     return {"columns": list(table.columns),
             "rows": [[None if isinstance(v, float) and not np.isfinite(v) else
                       (v.item() if hasattr(v, "item") else v) for v in row]

@@ -147,9 +147,11 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
     table = load("dosing_table")
     page.section("dosing-table", "The US label dosing table",
                  "Every approved cell of the US omalizumab table (≥12 years), evaluated with "
-                 "virtual patients drawn uniformly across the cell's weight and IgE range: share "
-                 "whose steady-state trough free IgE (just before the dose at one year) stays "
-                 "below 50 and 25 ng/mL. Green = all, red = none.")
+                 "virtual patients drawn uniformly across the cell's weight and IgE range, each "
+                 "with subjects drawn from the published inter-individual variability of the "
+                 "omalizumab entry (Lowe 2009, correlations included): share whose steady-state "
+                 "trough free IgE (just before the dose at one year) stays below 50 and "
+                 "25 ng/mL; n = patients × subjects per cell. Green = all, red = none.")
     shares = [c for c in table["columns"] if c.startswith("share_below")]
     page.raw(html_table(table["columns"], table["rows"], colour=dict.fromkeys(shares, "share")))
 
