@@ -92,3 +92,10 @@ def test_without_the_prior_the_count_cannot_be_reached(patient):
     floor = receptor_response({**patient, "fceri_kint_bound": 1e-12},
                               MACGLASHAN_FREE_IGE_FRACTION, np.array([MACGLASHAN_DAY]))[0][0]
     assert floor > BY_KEY["fceri_3_months"].value
+
+
+def test_kint_bound_is_set_by_the_prior_width(patient):
+    """The stated weakness: a wider prior lets kint_bound fall (the count pulls it to 0)."""
+    profile = fit_fceri_loss(patient).details["kint_bound_by_prior_width"]
+    narrow, wide = profile.values()
+    assert wide < patient["fceri_kint_bound"] < narrow

@@ -21,7 +21,7 @@ def _calibration(relative):
 
 
 OBSERVATIONS = {"rows": [_row("a", "test", True), _row("b", "test", False, high=1e9),
-                         _row("cal", "calibration", True)],
+                         _row("cal", "calibration", True), _row("inp", "input", False)],
                 "not_assessed": [{"claim": "dendritic cells", "source": "Prussin",
                                   "reason": "not modelled"}]}
 
@@ -29,7 +29,8 @@ OBSERVATIONS = {"rows": [_row("a", "test", True), _row("b", "test", False, high=
 def test_counts_passes_and_marks_each_row():
     html = validation_section(_calibration(0.0), OBSERVATIONS)
     assert "1 of 2 agree" in html
-    assert html.count(">pass<") == 2 and html.count(">fail<") == 1
+    assert html.count(">pass<") == 2 and html.count(">fail<") == 2
+    assert "a second source" in html and "claim inp" in html
     assert "0.5–∞" in html and "src a [F]" in html
     assert "dendritic cells" in html and "not modelled" in html
     assert "holds every fitted value" in html

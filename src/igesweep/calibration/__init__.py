@@ -9,8 +9,13 @@ catalogue with ``evidence: calibrated``. ``igesweep calibrate`` runs both.
 """
 
 from igesweep.calibration.result import CalibrationResult, Fitted, Residual
-from igesweep.calibration.run import Drift, catalogue_drift, run_calibrations
+from igesweep.calibration.run import (
+    Drift,
+    calibration_residuals,
+    catalogue_drift,
+    run_calibrations,
+)
 from igesweep.calibration.writer import write_back
 
-__all__ = ["CalibrationResult", "Drift", "Fitted", "Residual", "catalogue_drift",
-           "run_calibrations", "write_back"]
+__all__ = ["CalibrationResult", "Drift", "Fitted", "Residual", "calibration_residuals",
+           "catalogue_drift", "run_calibrations", "write_back"]

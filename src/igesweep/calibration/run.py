@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from igesweep.calibration.apheresis import fit_immunoadsorption
-from igesweep.calibration.production import fit_dupilumab, fit_quilizumab
-from igesweep.calibration.receptors import fit_crosslink_exponent, fit_fceri_loss
-from igesweep.calibration.result import CalibrationResult
+from igesweep.calibration.apheresis import fit_immunoadsorption, immunoadsorption_residual
+from igesweep.calibration.production import (
+    DUPILUMAB_DAY,
+    DUPILUMAB_KEY,
+    QUILIZUMAB_DAY,
+    QUILIZUMAB_KEY,
+    fit_dupilumab,
+    fit_quilizumab,
+    production_residual,
+)
+from igesweep.calibration.receptors import (
+    crosslink_residuals,
+    fceri_loss_residuals,
+    fit_crosslink_exponent,
+    fit_fceri_loss,
+)
+from igesweep.calibration.result import CalibrationResult, Residual
 from igesweep.catalogue import Catalogue
 
 
@@ -31,6 +44,19 @@ def run_calibrations(catalogue: Catalogue) -> list[CalibrationResult]:
     patient.update({f.name: f.value for f in receptors.fitted})
     return [receptors, fit_crosslink_exponent(patient), fit_quilizumab(catalogue),
             fit_dupilumab(catalogue), fit_immunoadsorption(catalogue)]
+
+
+def calibration_residuals(catalogue: Catalogue) -> list[Residual]:
+    """Every calibration observation next to the model with the catalogue's values as they are.
+
+    Unlike the residuals of :func:`run_calibrations`, which use the fresh fits,
+    these show what the catalogue (possibly not yet updated) reproduces.
+    """
+    patient = catalogue.patient_values()
+    return [*fceri_loss_residuals(patient), *crosslink_residuals(patient),
+            production_residual(catalogue, "quilizumab", QUILIZUMAB_DAY, QUILIZUMAB_KEY),
+            production_residual(catalogue, "dupilumab", DUPILUMAB_DAY, DUPILUMAB_KEY),
+            immunoadsorption_residual(catalogue)]
 
 
 @dataclass(frozen=True)

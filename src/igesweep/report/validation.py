@@ -69,6 +69,7 @@ def validation_section(calibration: Mapping[str, Any], observations: Mapping[str
     """
     rows = observations["rows"]
     tests = [r for r in rows if r["role"] == "test"]
+    inputs = [r for r in rows if r["role"] == "input"]
     n_pass = sum(bool(r["agrees"]) for r in tests)
     return "".join([
         "<h3>Observations that test the model</h3>",
@@ -77,6 +78,9 @@ def validation_section(calibration: Mapping[str, Any], observations: Mapping[str
         "its reason is in <code>igesweep.literature</code>; provenance tags as in the "
         "literature dossier (F found in a source, D derived, M-H/M-M recalled).</p>",
         html_table(OBSERVATION_COLUMNS, _observation_rows(tests), colour={"agrees": "pass"}),
+        "<h3>Catalogue inputs against a second source</h3><p>Numbers the catalogue was built "
+        "from, set against another publication's value for the same quantity.</p>",
+        html_table(OBSERVATION_COLUMNS, _observation_rows(inputs), colour={"agrees": "pass"}),
         "<h3>Calibrations</h3><p>Observations used to fit catalogue values "
         "(<code>evidence: calibrated</code>), with the objective, the fit and its weakness. "
         "Reproduce with <code>igesweep calibrate</code>; <code>--write</code> writes the fits "
@@ -134,7 +138,10 @@ def published_html(table: pd.DataFrame) -> str:
         "Hayashi 2007 against Lowe 2009 is the natural band between two published models.</p>",
         html_table(["model", "quantity", "trough ratio to Lowe", "stated band", "within",
                     "worst day"], rows, colour={"within": "pass"}),
-        f"<p>Why the bands are what they are:</p><ul>{reasons}</ul>",
+        "<p>The stated bands are the measured spread on the default grid, rounded outward, with "
+        "the reason for that spread: they pin the entry against drift and say how far the "
+        f"single-volume model is from Lowe; they are not limits set independently of it.</p>"
+        f"<ul>{reasons}</ul>",
         "<p>Step by step from Lowe 2009 to the catalogue entry (factor each change applies to "
         "the trough, range over the patients; the last step reproduces igesweep's QE model):"
         "</p>",

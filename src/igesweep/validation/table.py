@@ -3,9 +3,9 @@
 Each row pairs an :class:`~igesweep.literature.Observation` with the value the
 catalogue's model gives under the observation's conditions (computed by
 ``igesweep.simulate``, or by the exact receptor solution for steady states),
-its agreement band and pass/fail. Calibration rows come from
-:func:`igesweep.calibration.run_calibrations`; rows the model cannot speak to
-are listed with the reason.
+its agreement band and pass/fail. Calibration rows show the catalogue's values
+as they are (:func:`igesweep.calibration.calibration_residuals`); rows the model
+cannot speak to are listed with the reason.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ import pandas as pd
 import xarray as xr
 
 from igesweep.analysis.dosing_table import approved_cells
-from igesweep.calibration import run_calibrations
+from igesweep.calibration import calibration_residuals
 from igesweep.catalogue import Catalogue
 from igesweep.literature import NOT_ASSESSED, TEST_OBSERVATIONS, Observation
 from igesweep.simulate import simulate
-from igesweep.units import ige_iu_ml_to_nm, ige_ng_ml_to_nm
+from igesweep.units import ige_iu_ml_to_nm, ige_ng_ml_to_nm, ige_nm_to_iu_ml
+
+#: Lin 2004's dose rule: 0.016 mg/kg per IU/mL of baseline IgE every 4 weeks (dossier B3).
+LIN_DOSE_MG_PER_KG_PER_IU_ML = 0.016
 
 COLUMNS = ["key", "role", "claim", "published", "low", "high", "unit", "simulated", "agrees",
            "condition", "band", "source", "provenance", "why_not"]
@@ -31,29 +34,42 @@ COLUMNS = ["key", "role", "claim", "published", "low", "high", "unit", "simulate
 #: Rows where the model disagrees with the publication, and why (shown in the report). The
 #: tests pin these rows as failing, so a row that starts to agree must leave this list.
 KNOWN_DISAGREEMENTS = {
-    "half_life_asthma": (
-        "after one dose, IgE made at the baseline rate binds the drug and clears it as complex "
-        "once drug falls toward total IgE, which shortens the terminal phase; Lowe 2009 and "
-        "Hayashi 2007 run the same way (igesweep.validation.published) give about 14 d, also "
-        "short of the label, and this model's IgE production at 300 IU/mL exceeds Lowe's"),
-    "half_life_total_hayashi": "as for the label half-life, at 150 mg and 335 IU/mL",
+    "half_life_total_hayashi": (
+        "Lowe 2009 and Hayashi 2007 run the same way (igesweep.validation.published) give 14.1 "
+        "and 14.9 d, inside the band; stepping from Lowe to the entry (igesweep.validation."
+        "steps) puts the shortfall in IgE turnover: at this baseline the entry makes more IgE "
+        "than Lowe, which clears the drug as complex once drug falls toward total IgE"),
     "ige_half_life_hayashi": "the catalogue takes Lowe 2009's 1.68 d, not Hayashi 2007's 2.4 d",
+    "fceri_day_14_lin": (
+        "Lin's dose rule given as one dose per 4 weeks suppresses free IgE to a few per cent, "
+        "and the fitted 3-d loss half-time then gives a deeper fall than Lin's median; Eckman "
+        "2010 (next row) saw a faster fall than the model: the two studies bracket it"),
+    "label_v_over_f": (
+        "the entry takes Lowe 2009's V/F (9.33 L at 70 kg, 133 mL/kg), the population-model "
+        "volume; the label's 78 mL/kg comes from other analyses"),
     "innovate_below_50": (
-        "a few high-IgE cell centres rise above 50 ng/mL at some troughs; the published claim is "
-        "about the cohort, the row demands every day of every cell"),
+        "three cells (65 kg, 350-550 IU/mL, q2w) rise slightly above 50 ng/mL on days 13-14, "
+        "just before the second dose, where Lowe 2009 stays below: the entry's IgE production "
+        "at these baselines exceeds Lowe's"),
     "accumulation_csu": (
         "the model accumulates less after day 112 than the CSU data; the CMAB007 row below pulls "
         "the other way (the two publications disagree on how fast steady state comes)"),
     "steady_state_third_dose": (
         "with a 31-d free-drug half-life, 3 doses q4w reach about 85 % of steady state"),
     "fceri_day_10_eckman": (
-        "receptor loss is fitted to a 3-d half-time (MacGlashan 1997); Eckman's faster fall "
-        "would need a shorter one, which the 3-month count then misses"),
+        "225 mg q2w leaves free IgE at 4-7 % of baseline over days 1-14, above the receptor Kd "
+        "(0.13 nM), so receptors stay partly occupied; with free IgE at 1 % (MacGlashan 1997's "
+        "condition) the module falls ~90 % by day 10"),
+    "histamine_release_eckman": (
+        "the response falls as (RE/RE0)^n with n fitted to airway thresholds (Boulet 1997); "
+        "basophils' 6-12-fold rise in intrinsic sensitivity on omalizumab is not modelled, so "
+        "the cellular response falls further than measured"),
     "fceri_upregulation_ec50": (
-        "structural: receptor synthesis does not depend on IgE (model.md §5), so up-regulation "
-        "comes only from occupied receptors living longer, with EC50 ~ Kd x "
-        "kint_free/kint_bound"),
-    "ige_per_basophil_range": "structural, as for the up-regulation EC50",
+        "with receptor synthesis independent of IgE (model.md §5), one ratio kint_free/"
+        "kint_bound sets both this EC50 (~ Kd x ratio) and the depth of loss on anti-IgE; a "
+        "ratio of ~10 reproduces this row but leaves ~38,000 receptors per cell at 3 months of "
+        "anti-IgE instead of 8,300, and the fit follows the anti-IgE data"),
+    "ige_per_basophil_range": "as for the up-regulation EC50: the same ratio, the same conflict",
 }
 
 
@@ -113,14 +129,40 @@ class _Rows:
         ds = _single_dose(self.catalogue, "omalizumab", 300.0, np.arange(0, 30.01, 0.05))
         return float(ds["time"].values[np.argmax(_total_drug_nm(ds))]), "300 mg SC, total drug"
 
+    @cache  # noqa: B019 - one instance per table; the cache dies with it
+    def _usual_omalizumab(self) -> xr.Dataset:
+        return _run(self.catalogue, {"therapy": "omalizumab", "regimen": "usual",
+                                     "times": {"start": 0, "stop": 1100, "step": 1}})
+
+    def _last_usual_dose_day(self) -> float:
+        ds = self._usual_omalizumab()
+        return float(ds["event_day"].values.max())
+
     def half_life_asthma(self) -> tuple[float, str]:
-        ds = _single_dose(self.catalogue, "omalizumab", 300.0, np.arange(0, 113.0))
-        return _terminal_half_life(ds, 56, 112), "300 mg SC, total drug, days 56-112"
+        last = self._last_usual_dose_day()
+        value = _terminal_half_life(self._usual_omalizumab(), last + 14, last + 56)
+        return value, (f"usual regimen (300 mg q4w, last dose day {last:g}), total drug "
+                       f"{last + 14:g}-{last + 56:g} d, drug in excess of IgE")
+
+    def half_life_csu(self) -> tuple[float, str]:
+        return self.half_life_asthma()
+
+    def label_cl_over_f(self) -> tuple[float, str]:
+        p = self.catalogue.therapy_values("omalizumab")
+        return (1000.0 * p["cl_l_day"] / p["bioavailability"] / 70.0,
+                "catalogue cl_l_day / bioavailability at 70 kg")
+
+    def label_v_over_f(self) -> tuple[float, str]:
+        p = self.catalogue.therapy_values("omalizumab")
+        return (1000.0 * p["v_l"] / p["bioavailability"] / 70.0,
+                "catalogue v_l / bioavailability at 70 kg")
 
     def half_life_total_hayashi(self) -> tuple[float, str]:
-        patient = {"weight_kg": 61.1, "ige_baseline_iu_ml": 811.0 / 2.42}
+        ige_iu_ml = float(ige_nm_to_iu_ml(ige_ng_ml_to_nm(811.0)))
+        patient = {"weight_kg": 61.1, "ige_baseline_iu_ml": ige_iu_ml}
         ds = _single_dose(self.catalogue, "omalizumab", 150.0, np.arange(0, 85.0), patient)
-        return _terminal_half_life(ds, 28, 84), "150 mg SC, 61 kg, 335 IU/mL, days 28-84"
+        return (_terminal_half_life(ds, 28, 84),
+                f"one 150 mg SC dose, 61 kg, {ige_iu_ml:.0f} IU/mL, total drug, days 28-84")
 
     def ige_half_life_hayashi(self) -> tuple[float, str]:
         ds = _run(self.catalogue, {"therapy": "ige_immunoadsorption", "regimen": "usual",
@@ -154,24 +196,31 @@ class _Rows:
         falls = [1.0 - ds["free_ige"].sel(time=28.0).item() / ds["free_ige"].isel(time=0).item()
                  for ds in self.label_cells()]
         return float(np.median(falls)), (f"table cells: {min(falls):.1%} to {max(falls):.1%}, "
-                                         "day 28 vs day 0 (after the first dose)")
+                                         "day 28 vs day 0")
+
+    def hamilton_three_months(self) -> tuple[float, str]:
+        falls = [1.0 - ds["free_ige"].sel(time=84.0).item() / ds["free_ige"].isel(time=0).item()
+                 for ds in self.label_cells()]
+        return float(np.median(falls)), (f"table cells: {min(falls):.1%} to {max(falls):.1%}, "
+                                         "day 84 vs day 0")
 
     def molar_ratio_90(self) -> tuple[float, str]:
         kd = self.catalogue.therapy_values("omalizumab")["kd_nm"]
         e_total = ige_iu_ml_to_nm(self.patient["ige_baseline_iu_ml"])
         complex_nm = 0.9 * e_total
         free_drug = kd * complex_nm / (e_total - complex_nm)
-        return float((free_drug + complex_nm) / e_total), "kd_nm of the catalogue, 300 IU/mL"
+        return float((free_drug + complex_nm) / e_total), (
+            f"in vivo apparent kd_nm of the catalogue ({kd:.2f} nM), 300 IU/mL; the SPR Fab Kd "
+            "(15.5 nM) would need ~38")
 
     def total_ige_after_stopping(self) -> tuple[float, str]:
-        ds = _run(self.catalogue, {"therapy": "omalizumab", "regimen": "usual",
-                                   "times": {"start": 0, "stop": 1100, "step": 1}})
-        last_dose = 336.0
+        ds = self._usual_omalizumab()
+        last_dose = self._last_usual_dose_day()
         after = ds.sel(time=slice(last_dose, None))
         baseline = self.patient["ige_baseline_iu_ml"]
         back = after["time"].values[after["total_ige"].values <= 1.05 * baseline]
         return (float(back[0] - last_dose) if back.size else np.inf,
-                "300 mg q4w × 13, reference patient")
+                "usual regimen (300 mg q4w × 13), reference patient")
 
     def _trough_total_drug(self, ds: xr.Dataset, day: float) -> float:
         return float(_total_drug_nm(ds.sel(time=[day]))[0])
@@ -196,14 +245,22 @@ class _Rows:
             "times": {"start": 0, "stop": 90, "step": 1}})
 
     def fceri_day_14_lin(self) -> tuple[float, str]:
-        ds = self._reference_label()
+        dose_mg = LIN_DOSE_MG_PER_KG_PER_IU_ML * 70.0 * self.patient["ige_baseline_iu_ml"]
+        ds = _run(self.catalogue, {"therapy": "omalizumab", "regimen": {
+            "route": "sc", "dose_mg": dose_mg, "interval_days": 28.0, "n_doses": 1},
+            "patient": {"weight_kg": 70.0}, "times": [0.0, 14.0]})
         return (1.0 - ds["fceri_total"].sel(time=14.0).item() / ds["fceri_total"][0].item(),
-                "225 mg q2w (label cell of the reference patient)")
+                f"{dose_mg:.0f} mg SC (0.016 mg/kg per IU/mL per 4 weeks), reference patient")
 
     def fceri_day_10_eckman(self) -> tuple[float, str]:
         ds = self._reference_label()
         return (1.0 - ds["fceri_total"].sel(time=10.0).item() / ds["fceri_total"][0].item(),
                 "225 mg q2w (label cell of the reference patient)")
+
+    def histamine_release_eckman(self) -> tuple[float, str]:
+        ds = self._reference_label()
+        return (1.0 - ds["effector_response"].sel(time=52.0).item(),
+                "225 mg q2w, effector_response at day 52")
 
     def basophil_response_3_months(self) -> tuple[float, str]:
         ds = self._reference_label()
@@ -235,14 +292,34 @@ class _Rows:
             ds = _single_dose(self.catalogue, therapy, 240.0, days)
             free = ds["free_ige"].values
             below[therapy] = int(np.sum(free < 0.1 * free[0]))
-        return (below["ligelizumab"] / max(below["omalizumab"], 1),
-                f"{below['ligelizumab']} vs {below['omalizumab']} days")
+        if below["omalizumab"] == 0:
+            ratio = np.inf if below["ligelizumab"] else 1.0
+        else:
+            ratio = below["ligelizumab"] / below["omalizumab"]
+        return ratio, f"{below['ligelizumab']} vs {below['omalizumab']} days"
 
     def immunoadsorption_children(self) -> tuple[float, str]:
         ds = _run(self.catalogue, {"therapy": "ige_immunoadsorption", "regimen": "usual",
                                    "apheresis_days": [0.0, 1.0, 2.0], "times": [2.0]})
         return (self.patient["ige_baseline_iu_ml"] / ds["total_ige"].item(),
                 "sessions on days 0, 1, 2; right after the third")
+
+    def immunoadsorption_per_session(self) -> tuple[float, str]:
+        baseline = 3948.0
+        ds = _run(self.catalogue, {
+            "therapy": "ige_immunoadsorption", "regimen": "usual",
+            "patient": {"ige_baseline_iu_ml": baseline}, "apheresis_days": [0.0, 1.0, 2.0],
+            "times": [0.0, 0.999, 1.0, 1.999, 2.0]})
+        total = ds["total_ige"].values
+        before = np.array([baseline, total[1], total[3]])
+        after = total[[0, 2, 4]]
+        return float(np.mean(before - after)), "3,948 IU/mL, sessions on days 0, 1, 2"
+
+    def dupilumab_total_ige_week_52(self) -> tuple[float, str]:
+        ds = _run(self.catalogue, {"therapy": "dupilumab", "regimen": "usual",
+                                   "times": [0.0, 364.0]})
+        return (float(ds["total_ige"].values[-1]) / self.patient["ige_baseline_iu_ml"],
+                "usual regimen (600 mg, then 300 mg q2w), day 364")
 
 
 def _row(obs: Observation, simulated: float, condition: str) -> dict[str, Any]:
@@ -267,10 +344,8 @@ def validation_table(catalogue: Catalogue) -> pd.DataFrame:
         One row per observation and condition (:data:`COLUMNS`): calibration
         rows first (marked ``role = calibration``), then the test rows.
     """
-    rows = []
-    for result in run_calibrations(catalogue):
-        for r in result.residuals:
-            rows.append(_row(r.observation, r.simulated, r.condition))
+    rows = [_row(r.observation, r.simulated, r.condition)
+            for r in calibration_residuals(catalogue)]
     computed = _Rows(catalogue)
     for obs in TEST_OBSERVATIONS:
         method: Callable[[], tuple[float, str]] = getattr(computed, obs.key)
