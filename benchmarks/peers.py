@@ -8,7 +8,7 @@ resolution from the catalogue.
 
 * Reference: ``tests.reference.solve_reference`` (SciPy Radau, rtol 1e-10,
   restarted at every event; model.md §8).
-* igesweep: the compiled RODAS4 kernel, serial driver, many identical lanes.
+* igesweep: the compiled Rodas5P kernel, serial driver, many identical lanes.
 * SciPy: ``solve_ivp`` with LSODA, BDF and Radau, analytic Jacobian,
   restarted at each dose, ``t_eval`` at the output days.
 * libRoadRunner: the model written in Antimony, doses as SBML events,
@@ -258,7 +258,7 @@ class Method:
 
 
 class IgesweepKernel(Method):
-    """igesweep's compiled RODAS4 kernel, serial driver (one thread)."""
+    """igesweep's compiled Rodas5P kernel, serial driver (one thread)."""
 
     def __init__(self, case: Case, binding: str):
         self.binding = binding
@@ -292,10 +292,10 @@ class IgesweepKernel(Method):
 
     def work(self, rtol):
         accepted, rejected, jacobians = (float(v) for v in self._solve_batch(rtol, 1).stats[0])
-        # RODAS4: five right-hand sides per attempted step, one more after each
+        # Rodas5P: seven right-hand sides per attempted step, one more after each
         # accepted step and one at the start of each interval between stops.
         stops = np.union1d(self.case.times, [day for day, _, _ in self.lane.events])
-        rhs = 5 * (accepted + rejected) + accepted + (stops.size - 1)
+        rhs = 7 * (accepted + rejected) + accepted + (stops.size - 1)
         return Work(steps=accepted, rhs=rhs, jacobians=jacobians)
 
 

@@ -1,4 +1,4 @@
-"""The compiled RODAS4 batch kernel: closed forms, steady state, events, statuses, drivers."""
+"""The compiled Rodas5P batch kernel: closed forms, steady state, events, statuses, drivers."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from igesweep.model import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, solve_batch
 from igesweep.solver._linalg import JACOBIAN_PATTERN, stage_factor, stage_solve
 from igesweep.solver.lane import EVENT_APHERESIS, EVENT_IV, EVENT_SC
-from igesweep.solver.rodas4 import ERROR_EXPONENT, error_power
+from igesweep.solver.rodas5p import ERROR_EXPONENT, error_power
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
     STATUS_NON_FINITE,

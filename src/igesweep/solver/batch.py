@@ -139,7 +139,7 @@ def solve_batch(
     max_steps: int = 100_000,
     parallel: bool | None = None,
 ) -> BatchResult:
-    """Integrate a batch of lanes with the compiled RODAS4 kernel.
+    """Integrate a batch of lanes with the compiled Rodas5P kernel.
 
     Parameters
     ----------
