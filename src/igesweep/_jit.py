@@ -75,6 +75,16 @@ def jit(func: Callable[..., Any]) -> Any:
     return _compile(func)
 
 
+def jit_inline(func: Callable[..., Any]) -> Any:
+    """Decorator for small compiled functions called many times per step.
+
+    ``inline="always"`` puts the function's body into each compiled caller
+    (Numba IR inlining), so a call costs no call sequence and no passing of
+    array structures; the function remains callable on its own.
+    """
+    return _compile(func, inline="always")
+
+
 def jit_parallel(func: Callable[..., Any]) -> Any:
     """Decorator for drivers that spread lanes over threads with ``numba.prange``."""
     return _compile(func, parallel=True)
