@@ -88,7 +88,7 @@ def main() -> None:
             assert (res.status == 0).all()
             rate = args.lanes / best
             per_core = rate / (cores if parallel else 1)
-            # step attempts: accepted plus rejected, each one RODAS4 step's work
+            # step attempts: accepted plus rejected, each one Rodas5P step's work
             attempts = res.stats[:, 0].sum() + res.stats[:, 1].sum()
             us_step = best * (cores if parallel else 1) / attempts * 1e6
             print(f"{binding:8} {'parallel' if parallel else 'serial':9} {rate:10.0f} "

@@ -25,7 +25,7 @@ def test_dataset_has_every_output_and_metric_with_units():
         assert ds[name].attrs["units"]
     for name in PARAMETER_NAMES:
         assert isinstance(ds.attrs[name], float)
-    assert ds.attrs["solver"] == "rodas4" and ds.attrs["igesweep_version"]
+    assert ds.attrs["solver"] == "rodas5p" and ds.attrs["igesweep_version"]
     assert ds.sizes["event"] == 13
 
 

@@ -1,14 +1,14 @@
-"""The compiled RODAS4 batch kernel: closed forms, steady state, events, statuses, drivers."""
+"""The compiled Rodas5P batch kernel: closed forms, steady state, events, statuses, drivers."""
 
 import numpy as np
 import pytest
 
 from igesweep import model as m
 from igesweep.model import BINDING_FULL, BINDING_QE
-from igesweep.solver import LaneBatch, solve_batch
+from igesweep.solver import LaneBatch, rodas5p, solve_batch
 from igesweep.solver._linalg import JACOBIAN_PATTERN, stage_factor, stage_solve
 from igesweep.solver.lane import EVENT_APHERESIS, EVENT_IV, EVENT_SC
-from igesweep.solver.rodas4 import ERROR_EXPONENT, error_power
+from igesweep.solver.rodas5p import ERROR_EXPONENT, error_power
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
     STATUS_NON_FINITE,
@@ -134,6 +134,34 @@ def test_error_falls_with_tolerance():
         errs.append(np.max(np.abs(res.outputs[FREE_IGE] / ref.outputs[FREE_IGE] - 1)))
     assert errs[0] > errs[1] > errs[2]
     assert errs[2] < 1e-7
+
+
+def rodas5p_linear_step(z: float) -> tuple[float, float]:
+    """Solution and error estimate of one Rodas5P step on ``y' = lam*y``, ``y0 = 1``, ``z = lam*h``.
+
+    Written from the stage equations of :mod:`igesweep.solver.rodas5p` with ``h = 1``.
+    """
+    c = vars(rodas5p)
+    inv = 1.0 / (1.0 / c["GAMMA"] - z)
+    k = []
+    for s in range(1, 7):
+        y_stage = 1.0 + sum(c[f"A{s}{j}"] * k[j - 1] for j in range(1, s) if s > 1)
+        k.append(inv * (z * y_stage + sum(c[f"C{s}{j}"] * k[j - 1] for j in range(1, s))))
+    u = 1.0 + sum(c[f"A6{j}"] * k[j - 1] for j in range(1, 6)) + k[5]
+    k.append(inv * (z * u + sum(c[f"C7{j}"] * k[j - 1] for j in range(1, 7))))
+    u += k[6]
+    err = inv * (z * u + sum(c[f"C8{j}"] * k[j - 1] for j in range(1, 8)))
+    return u + err, err
+
+
+def test_rodas5p_coefficients_have_order_five_on_linear_problems():
+    """Local error falls at least as h**6 (order 5), the estimate as h**5, R(-inf) = 0."""
+    z = -0.2
+    local = [abs(rodas5p_linear_step(x)[0] - np.exp(x)) for x in (z, z / 2)]
+    estimate = [abs(rodas5p_linear_step(x)[1]) for x in (z, z / 2)]
+    assert local[0] / local[1] > 0.9 * 2.0**6
+    assert estimate[0] / estimate[1] == pytest.approx(2.0**5, rel=0.1)
+    assert abs(rodas5p_linear_step(-1e8)[0]) < 1e-6
 
 
 def test_bad_batch_shapes_are_rejected():

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from igesweep._jit import jit
+from igesweep._jit import jit, jit_inline
 from igesweep.parameters import INDEX
 from igesweep.units import IGE_MW_KDA, IU_ML_TO_NM
 
@@ -207,7 +207,7 @@ def _emax_slope(kmax: float, ec50: float, d: float) -> float:
     return kmax * ec50 / ((ec50 + d) * (ec50 + d))
 
 
-@jit
+@jit_inline
 def rhs(y: np.ndarray, r: np.ndarray, binding: int, dy: np.ndarray) -> None:
     """Right-hand side of model.md §5 (full) or §5b (QE), written into ``dy``."""
     a = y[I_A]

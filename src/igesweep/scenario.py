@@ -32,6 +32,7 @@ from pydantic import (
 
 from igesweep.errors import InputError, unknown_name_message
 from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
+from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 PositiveNumber = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
@@ -127,8 +128,8 @@ class TimeGrid(_Model):
 class SolverOptions(_Model):
     """Tolerances and limits of the compiled integrator."""
 
-    rtol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-6
-    atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = 1e-12
+    rtol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = DEFAULT_RTOL
+    atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = DEFAULT_ATOL
     max_steps: Count = 100_000
 
 

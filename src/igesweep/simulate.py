@@ -21,7 +21,7 @@ from igesweep.scenario import Scenario, load_yaml, parse_scenario
 from igesweep.solver import STATUS_MEANINGS, solve_batch
 from igesweep.solver.lane import EVENT_CODES, STAT_JACOBIANS, STAT_REJECTED, STAT_STEPS
 
-SOLVER_NAME = "rodas4"
+SOLVER_NAME = "rodas5p"
 
 
 def read_scenario(scenario: Scenario | Mapping[str, Any] | str | Path) -> tuple[Scenario, str, str]:

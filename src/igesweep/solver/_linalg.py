@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from igesweep._jit import jit
+from igesweep._jit import jit, jit_inline
 from igesweep.model import I_A, I_B, I_C, I_D, I_DP, I_E, I_M, I_R, I_RD, I_RE, N_STATES
 
 _COUPLINGS = {
@@ -158,7 +158,7 @@ def stage_factor(jac: np.ndarray, fac: float, lu: np.ndarray) -> bool:
     return math.isfinite(check)
 
 
-@jit
+@jit_inline
 def stage_solve(lu: np.ndarray, b: np.ndarray) -> None:
     """Solve ``(fac*I - J) x = b`` in place in ``b`` with the factor of :func:`stage_factor`."""
     x_a = b[I_A] * lu[I_A, I_A]

@@ -22,6 +22,7 @@ import numpy as np
 from igesweep._jit import jit, jit_parallel
 from igesweep.parameters import N_PARAMETERS
 from igesweep.solver.lane import N_OUTPUTS, N_STATS, integrate_lane
+from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,12 @@ def _in_foreign_thread() -> bool:
 def solve_batch(
     batch: LaneBatch,
     *,
-    rtol: float = 1e-6,
-    atol: float = 1e-12,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
     max_steps: int = 100_000,
     parallel: bool | None = None,
 ) -> BatchResult:
-    """Integrate a batch of lanes with the compiled RODAS4 kernel.
+    """Integrate a batch of lanes with the compiled Rodas5P kernel.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Integration of one lane: adaptive RODAS4 steps, forced stops, events and outputs.
+"""Integration of one lane: adaptive Rodas5P steps, forced stops, events and outputs.
 
 A lane is one patient x scenario. Dose and apheresis times and output times
 are forced step points: the integrator never steps over them. At a time that
@@ -39,7 +39,7 @@ from igesweep.model import (
     species,
 )
 from igesweep.solver._linalg import stage_factor, stage_solve
-from igesweep.solver.rodas4 import (
+from igesweep.solver.rodas5p import (
     A21,
     A31,
     A32,
@@ -50,6 +50,11 @@ from igesweep.solver.rodas4 import (
     A52,
     A53,
     A54,
+    A61,
+    A62,
+    A63,
+    A64,
+    A65,
     C21,
     C31,
     C32,
@@ -65,6 +70,20 @@ from igesweep.solver.rodas4 import (
     C63,
     C64,
     C65,
+    C71,
+    C72,
+    C73,
+    C74,
+    C75,
+    C76,
+    C81,
+    C82,
+    C83,
+    C84,
+    C85,
+    C86,
+    C87,
+    ERROR_EXPONENT,
     GAMMA,
     error_norm,
     error_power,
@@ -95,10 +114,14 @@ _NEGLIGIBLE = 1e-12  # relative length of a time gap that is stepped over withou
 _CLAMP = 100.0  # negative values within this many absolute tolerances are set to zero
 
 
+#: ``error_power`` of the smallest error the predictive controller remembers (0.01)
+_ERR_OLD_MIN_POWER = 0.01**ERROR_EXPONENT
+
+
 @jit
-def _shrink_factor(err: float) -> float:
-    """Ratio old/new step size suggested by an error estimate (bounded both ways)."""
-    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, error_power(err) / _SAFETY))
+def _bounded_shrink(ratio: float) -> float:
+    """A suggested ratio old/new step size, bounded both ways."""
+    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, ratio))
 
 
 @jit
@@ -250,6 +273,8 @@ def integrate_lane(
     k3 = np.empty(n)
     k4 = np.empty(n)
     k5 = np.empty(n)
+    k6 = np.empty(n)
+    k7 = np.empty(n)
     ytmp = np.empty(n)
     ftmp = np.empty(n)
     y_new = np.empty(n)
@@ -263,7 +288,7 @@ def integrate_lane(
     io = 0
     h = 0.0
     h_old = 0.0
-    err_old = 1.0
+    err_old_power = 1.0
     first = True
     rejected_last = False
     restart = True
@@ -294,7 +319,7 @@ def integrate_lane(
             first = True
             rejected_last = False
             h_old = h
-            err_old = 1.0
+            err_old_power = 1.0
             restart = False
         need_jac = True
         if t_stop - t <= _NEGLIGIBLE * max(1.0, abs(t_stop)):
@@ -311,7 +336,7 @@ def integrate_lane(
                 stats[STAT_JACOBIANS] += 1
                 need_jac = False
             n_attempts += 1
-            # one RODAS4 step (igesweep.solver.rodas4), written out here: see there
+            # one Rodas5P step (igesweep.solver.rodas5p), written out here: see there
             ok = stage_factor(jac, 1.0 / (h_step * GAMMA), lu)
             inv_h = 1.0 / h_step
             for i in range(n):
@@ -341,32 +366,53 @@ def integrate_lane(
             for i in range(n):
                 k5[i] = ftmp[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
             stage_solve(lu, k5)
+            for i in range(n):
+                ytmp[i] = y[i] + (
+                    A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]
+                )
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k6[i] = ftmp[i] + (
+                    C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
+                ) * inv_h
+            stage_solve(lu, k6)
+            for i in range(n):
+                ytmp[i] += k6[i]
+            rhs(ytmp, r, binding, ftmp)
+            for i in range(n):
+                k7[i] = ftmp[i] + (
+                    C71 * k1[i] + C72 * k2[i] + C73 * k3[i] + C74 * k4[i] + C75 * k5[i]
+                    + C76 * k6[i]
+                ) * inv_h
+            stage_solve(lu, k7)
             # embedded solution, then the last stage gives solution and error
             for i in range(n):
-                ytmp[i] += k5[i]
+                ytmp[i] += k7[i]
             rhs(ytmp, r, binding, ftmp)
             for i in range(n):
                 y_err[i] = ftmp[i] + (
-                    C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
+                    C81 * k1[i] + C82 * k2[i] + C83 * k3[i] + C84 * k4[i] + C85 * k5[i]
+                    + C86 * k6[i] + C87 * k7[i]
                 ) * inv_h
             stage_solve(lu, y_err)
             for i in range(n):
                 y_new[i] = ytmp[i] + y_err[i]
             err = error_norm(y, y_new, y_err, atol_v, rtol) if ok else math.inf
             if err <= 1.0:
-                # accepted: Gustafsson's predictive controller
-                fac = _shrink_factor(err)
+                # accepted: Gustafsson's predictive controller, one pow per step
+                err_power = error_power(err)
+                fac = _bounded_shrink(err_power / _SAFETY)
                 if not first:
                     # predictive factor from the last two errors and steps
-                    pred = (h_old / h_step) * error_power(err * err / err_old) / _SAFETY
-                    fac = max(fac, max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, pred)))
+                    pred = (h_old / h_step) * err_power * err_power / (err_old_power * _SAFETY)
+                    fac = max(fac, _bounded_shrink(pred))
                 h_new = h_step / fac
                 if rejected_last:
                     h_new = min(h_new, h_step)
                 first = False
                 rejected_last = False
                 h_old = h_step
-                err_old = max(0.01, err)
+                err_old_power = max(_ERR_OLD_MIN_POWER, err_power)
                 t = t_stop if last else t + h_step
                 for i in range(n):
                     # states are non-negative; undershoot within the tolerance is round-off
@@ -384,7 +430,7 @@ def integrate_lane(
                 stats[STAT_REJECTED] += 1
                 rejected_last = True
                 if math.isfinite(err):
-                    h = h_step / _shrink_factor(err)
+                    h = h_step / _bounded_shrink(error_power(err) / _SAFETY)
                 else:
                     h = h_step * _FAC_MIN
                 if h < 1e-14 * max(1.0, abs(t)):
