@@ -2,9 +2,12 @@
 
 Lanes of a group share their binding option, event days and kinds, and
 output days; their parameters and doses may differ. State and stage vectors
-are arrays shaped ``(N_STATES, width)`` with the lane innermost, so each
-stage's arithmetic, right-hand side and stage solve are loops over the lanes
-that the compiler turns into SIMD instructions. The error estimate of a step
+live in one flat work array, each a block of ``N_STATES`` rows of
+:data:`LANE_STRIDE` entries with the lane innermost, so each stage's
+arithmetic, right-hand side and stage solve are loops over the lanes that
+the compiler turns into SIMD instructions. (Keeping every vector in one
+array at fixed offsets lets the compiler prove that they do not overlap; as
+separate arrays it would need run-time overlap checks and gives up.) The error estimate of a step
 is the largest over the group's running lanes, so the group accepts or
 rejects a step and chooses the next one together and takes as many steps as
 its hardest lane. A lane that fails (non-finite state, or the step it
@@ -138,6 +141,19 @@ from igesweep.solver.status import (
 )
 from igesweep.units import IGE_MW_KDA
 
+#: Largest number of lanes in a group, and the row length of the work array.
+LANE_STRIDE = 8
+_N = N_STATES
+_ROW = LANE_STRIDE
+_VEC = N_STATES * LANE_STRIDE  # entries of one state or stage vector
+# offsets of the vectors in the work array
+O_Y, O_F0, O_K1, O_K2, O_K3, O_K4, O_K5, O_K6, O_K7, O_YTMP, O_FTMP, O_YNEW, O_YERR, O_ATOL = (
+    _VEC * j for j in range(14)
+)
+O_RATES = 14 * _VEC  # N_RATES rows of derived rates
+O_LU = O_RATES + N_RATES * _ROW  # N_STATES x N_STATES rows of the stage factor
+WORK_SIZE = O_LU + N_STATES * N_STATES * _ROW
+
 
 @jit_inline
 def _emax_select(kmax: float, ec50: float, d: float) -> float:
@@ -147,146 +163,176 @@ def _emax_select(kmax: float, ec50: float, d: float) -> float:
 
 
 @jit_inline
-def rhs_group(y: np.ndarray, r: np.ndarray, binding: int, dy: np.ndarray) -> None:
-    """:func:`igesweep.model.rhs` of every lane; ``y``, ``dy`` (N_STATES, w), ``r`` (N_RATES, w)."""
+def rhs_group(ws: np.ndarray, oy: int, od: int, binding: int, w: int) -> None:
+    """:func:`igesweep.model.rhs` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``."""
     qe = binding == BINDING_QE
-    for k in range(y.shape[1]):
-        a = y[I_A, k]
-        dp = y[I_DP, k]
-        rf = y[I_R, k]
-        re = y[I_RE, k]
-        rd = y[I_RD, k]
-        b = y[I_B, k]
-        m = y[I_M, k]
-        yd = y[I_D, k]
-        ye = y[I_E, k]
+    for k in range(w):
+        y = oy + k
+        dy = od + k
+        r = O_RATES + k
+        a = ws[y + I_A * _ROW]
+        dp = ws[y + I_DP * _ROW]
+        rf = ws[y + I_R * _ROW]
+        re = ws[y + I_RE * _ROW]
+        rd = ws[y + I_RD * _ROW]
+        b = ws[y + I_B * _ROW]
+        m = ws[y + I_M * _ROW]
+        yd = ws[y + I_D * _ROW]
+        ye = ws[y + I_E * _ROW]
         if qe:
             # igesweep.model.qe_species, written out for the lane loop
-            kd = r[K_KD, k]
+            kd = ws[r + K_KD * _ROW]
             s = yd + ye + kd
             disc = (yd - ye) * (yd - ye) + kd * (2.0 * (yd + ye) + kd)
             sq = math.sqrt(max(disc, 0.0))
             cq = 2.0 * yd * ye / (s + sq)
-            c = 0.0 if (r[K_KON, k] == 0.0 or not s + sq > 0.0) else cq
+            c = 0.0 if (ws[r + K_KON * _ROW] == 0.0 or not s + sq > 0.0) else cq
             d = yd - c
             e = ye - c
             bind = 0.0
         else:
             d = yd
             e = ye
-            c = y[I_C, k]
-            bind = r[K_KON, k] * d * e - r[K_KOFF, k] * c
-        kill_b = _emax_select(r[K_BKMAX, k], r[K_BKEC50, k], d)
-        kill_m = _emax_select(r[K_MKMAX, k], r[K_MKEC50, k], d)
-        dd = r[K_FKA_V, k] * a - r[K_KEL, k] * d - r[K_K12, k] * (d - dp) - bind
-        llpc = r[K_LLPC, k]
-        de = r[K_KSYNE, k] * (llpc + (1.0 - llpc) * b) - r[K_KE, k] * e - bind
-        dc = bind - r[K_KELC, k] * c
-        dy[I_A, k] = -r[K_KA, k] * a
-        dy[I_DP, k] = r[K_K21, k] * (d - dp)
+            c = ws[y + I_C * _ROW]
+            bind = ws[r + K_KON * _ROW] * d * e - ws[r + K_KOFF * _ROW] * c
+        kill_b = _emax_select(ws[r + K_BKMAX * _ROW], ws[r + K_BKEC50 * _ROW], d)
+        kill_m = _emax_select(ws[r + K_MKMAX * _ROW], ws[r + K_MKEC50 * _ROW], d)
+        dd = (ws[r + K_FKA_V * _ROW] * a - ws[r + K_KEL * _ROW] * d
+              - ws[r + K_K12 * _ROW] * (d - dp) - bind)
+        llpc = ws[r + K_LLPC * _ROW]
+        de = ws[r + K_KSYNE * _ROW] * (llpc + (1.0 - llpc) * b) - ws[r + K_KE * _ROW] * e - bind
+        dc = bind - ws[r + K_KELC * _ROW] * c
+        ws[dy + I_A * _ROW] = -ws[r + K_KA * _ROW] * a
+        ws[dy + I_DP * _ROW] = ws[r + K_K21 * _ROW] * (d - dp)
         if qe:
-            dy[I_D, k] = dd + dc
-            dy[I_E, k] = de + dc
-            dy[I_C, k] = 0.0
+            ws[dy + I_D * _ROW] = dd + dc
+            ws[dy + I_E * _ROW] = de + dc
+            ws[dy + I_C * _ROW] = 0.0
         else:
-            dy[I_D, k] = dd
-            dy[I_E, k] = de
-            dy[I_C, k] = dc
-        fe = r[K_FKON, k] * e * rf
-        fd = r[K_FDKON, k] * d * rf
-        koffr = r[K_KOFFR, k]
-        koffrd = r[K_KOFFRD, k]
-        dy[I_R, k] = r[K_KSYNR, k] - r[K_KF, k] * rf - fe + koffr * re - fd + koffrd * rd
-        dy[I_RE, k] = fe - (koffr + r[K_KB, k]) * re
-        dy[I_RD, k] = fd - (koffrd + r[K_KB, k]) * rd
-        dy[I_B, k] = r[K_BTURN, k] * (1.0 - b) - kill_b * b
-        dy[I_M, k] = r[K_MTURN, k] * (1.0 - m) - kill_m * m
+            ws[dy + I_D * _ROW] = dd
+            ws[dy + I_E * _ROW] = de
+            ws[dy + I_C * _ROW] = dc
+        fe = ws[r + K_FKON * _ROW] * e * rf
+        fd = ws[r + K_FDKON * _ROW] * d * rf
+        koffr = ws[r + K_KOFFR * _ROW]
+        koffrd = ws[r + K_KOFFRD * _ROW]
+        kb = ws[r + K_KB * _ROW]
+        ws[dy + I_R * _ROW] = (ws[r + K_KSYNR * _ROW] - ws[r + K_KF * _ROW] * rf - fe
+                               + koffr * re - fd + koffrd * rd)
+        ws[dy + I_RE * _ROW] = fe - (koffr + kb) * re
+        ws[dy + I_RD * _ROW] = fd - (koffrd + kb) * rd
+        ws[dy + I_B * _ROW] = ws[r + K_BTURN * _ROW] * (1.0 - b) - kill_b * b
+        ws[dy + I_M * _ROW] = ws[r + K_MTURN * _ROW] * (1.0 - m) - kill_m * m
 
 
 @jit_inline
-def stage_solve_group(lu: np.ndarray, b: np.ndarray) -> None:
-    """``_linalg.stage_solve`` of every lane; ``lu`` (N, N, w), ``b`` (N, w)."""
-    for k in range(b.shape[1]):
-        x_a = b[I_A, k] * lu[I_A, I_A, k]
-        t_dp = b[I_DP, k] * lu[I_DP, I_DP, k]
-        t_c = b[I_C, k] * lu[I_C, I_C, k]
-        t_b = b[I_B, k] * lu[I_B, I_B, k]
-        r_d = b[I_D, k] + lu[I_D, I_A, k] * x_a + lu[I_D, I_DP, k] * t_dp + lu[I_D, I_C, k] * t_c
-        r_e = b[I_E, k] + lu[I_E, I_C, k] * t_c + lu[I_E, I_B, k] * t_b
-        x_d = lu[I_D, I_D, k] * r_d + lu[I_D, I_E, k] * r_e
-        x_e = lu[I_E, I_D, k] * r_d + lu[I_E, I_E, k] * r_e
-        x_dp = t_dp + lu[I_DP, I_D, k] * x_d + lu[I_DP, I_E, k] * x_e
-        x_c = t_c + lu[I_C, I_D, k] * x_d + lu[I_C, I_E, k] * x_e
-        x_b = t_b + lu[I_B, I_D, k] * x_d + lu[I_B, I_E, k] * x_e
-        t_re = b[I_RE, k] * lu[I_RE, I_RE, k] + lu[I_RE, I_D, k] * x_d + lu[I_RE, I_E, k] * x_e
-        t_rd = b[I_RD, k] * lu[I_RD, I_RD, k] + lu[I_RD, I_D, k] * x_d + lu[I_RD, I_E, k] * x_e
+def _lu(ws: np.ndarray, i: int, j: int, k: int) -> float:
+    """Entry ``(i, j)`` of lane ``k``'s stage factor."""
+    return ws[O_LU + (i * _N + j) * _ROW + k]
+
+
+@jit_inline
+def stage_solve_group(ws: np.ndarray, ob: int, w: int) -> None:
+    """``_linalg.stage_solve`` of lanes ``0..w-1``, in place on the vector at offset ``ob``."""
+    for k in range(w):
+        b = ob + k
+        x_a = ws[b + I_A * _ROW] * _lu(ws, I_A, I_A, k)
+        t_dp = ws[b + I_DP * _ROW] * _lu(ws, I_DP, I_DP, k)
+        t_c = ws[b + I_C * _ROW] * _lu(ws, I_C, I_C, k)
+        t_b = ws[b + I_B * _ROW] * _lu(ws, I_B, I_B, k)
+        r_d = (ws[b + I_D * _ROW] + _lu(ws, I_D, I_A, k) * x_a + _lu(ws, I_D, I_DP, k) * t_dp
+               + _lu(ws, I_D, I_C, k) * t_c)
+        r_e = ws[b + I_E * _ROW] + _lu(ws, I_E, I_C, k) * t_c + _lu(ws, I_E, I_B, k) * t_b
+        x_d = _lu(ws, I_D, I_D, k) * r_d + _lu(ws, I_D, I_E, k) * r_e
+        x_e = _lu(ws, I_E, I_D, k) * r_d + _lu(ws, I_E, I_E, k) * r_e
+        x_dp = t_dp + _lu(ws, I_DP, I_D, k) * x_d + _lu(ws, I_DP, I_E, k) * x_e
+        x_c = t_c + _lu(ws, I_C, I_D, k) * x_d + _lu(ws, I_C, I_E, k) * x_e
+        x_b = t_b + _lu(ws, I_B, I_D, k) * x_d + _lu(ws, I_B, I_E, k) * x_e
+        t_re = (ws[b + I_RE * _ROW] * _lu(ws, I_RE, I_RE, k) + _lu(ws, I_RE, I_D, k) * x_d
+                + _lu(ws, I_RE, I_E, k) * x_e)
+        t_rd = (ws[b + I_RD * _ROW] * _lu(ws, I_RD, I_RD, k) + _lu(ws, I_RD, I_D, k) * x_d
+                + _lu(ws, I_RD, I_E, k) * x_e)
         x_r = (
-            b[I_R, k] + lu[I_R, I_D, k] * x_d + lu[I_R, I_E, k] * x_e
-            + lu[I_R, I_RE, k] * t_re + lu[I_R, I_RD, k] * t_rd
-        ) * lu[I_R, I_R, k]
-        b[I_A, k] = x_a
-        b[I_D, k] = x_d
-        b[I_DP, k] = x_dp
-        b[I_E, k] = x_e
-        b[I_C, k] = x_c
-        b[I_R, k] = x_r
-        b[I_RE, k] = t_re + lu[I_RE, I_R, k] * x_r
-        b[I_RD, k] = t_rd + lu[I_RD, I_R, k] * x_r
-        b[I_B, k] = x_b
-        b[I_M, k] = b[I_M, k] * lu[I_M, I_M, k] + lu[I_M, I_D, k] * x_d + lu[I_M, I_E, k] * x_e
+            ws[b + I_R * _ROW] + _lu(ws, I_R, I_D, k) * x_d + _lu(ws, I_R, I_E, k) * x_e
+            + _lu(ws, I_R, I_RE, k) * t_re + _lu(ws, I_R, I_RD, k) * t_rd
+        ) * _lu(ws, I_R, I_R, k)
+        x_m = (ws[b + I_M * _ROW] * _lu(ws, I_M, I_M, k) + _lu(ws, I_M, I_D, k) * x_d
+               + _lu(ws, I_M, I_E, k) * x_e)
+        ws[b + I_A * _ROW] = x_a
+        ws[b + I_D * _ROW] = x_d
+        ws[b + I_DP * _ROW] = x_dp
+        ws[b + I_E * _ROW] = x_e
+        ws[b + I_C * _ROW] = x_c
+        ws[b + I_R * _ROW] = x_r
+        ws[b + I_RE * _ROW] = t_re + _lu(ws, I_RE, I_R, k) * x_r
+        ws[b + I_RD * _ROW] = t_rd + _lu(ws, I_RD, I_R, k) * x_r
+        ws[b + I_B * _ROW] = x_b
+        ws[b + I_M * _ROW] = x_m
 
 
 @jit
-def _factor_group(y, r_lanes, binding, fac, active, col, jac, lu1, lu, lane_ok) -> None:
-    """Jacobian and stage factor of every running lane into ``lu`` (N, N, w).
+def _get_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
+    """Copy lane ``k`` of the vector at offset ``o`` into ``col``."""
+    for i in range(col.shape[0]):
+        col[i] = ws[o + i * _ROW + k]
+
+
+@jit
+def _set_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
+    """Copy ``col`` into lane ``k`` of the vector at offset ``o``."""
+    for i in range(col.shape[0]):
+        ws[o + i * _ROW + k] = col[i]
+
+
+@jit
+def _factor_group(ws, r_lanes, binding, fac, active, col, jac, lu1, lane_ok) -> None:
+    """Jacobian and stage factor of every running lane into the work array.
 
     ``lane_ok[k]`` receives ``False`` when the factor of lane ``k`` is not usable.
     """
-    n = y.shape[0]
-    for k in range(y.shape[1]):
+    for k in range(active.shape[0]):
         if not active[k]:
             continue
-        for i in range(n):
-            col[i] = y[i, k]
+        _get_column(ws, O_Y, k, col)
         jacobian(col, r_lanes[k], binding, jac)
         lane_ok[k] = stage_factor(jac, fac, lu1)
-        for i in range(n):
-            for j in range(n):
-                lu[i, j, k] = lu1[i, j]
+        for i in range(_N):
+            for j in range(_N):
+                ws[O_LU + (i * _N + j) * _ROW + k] = lu1[i, j]
 
 
 @jit
-def _initial_step_group(y, f0, r_lanes, binding, atol_v, rtol, h_max, active, col, fcol, acol,
-                        ytmp, ftmp) -> float:
+def _initial_step_group(ws, r_lanes, binding, rtol, h_max, active, col, fcol, acol, ytmp,
+                        ftmp) -> float:
     """Smallest starting step of :func:`igesweep.solver.lane._initial_step` over running lanes."""
-    n = y.shape[0]
     h = h_max
-    for k in range(y.shape[1]):
+    for k in range(active.shape[0]):
         if not active[k]:
             continue
-        for i in range(n):
-            col[i] = y[i, k]
-            fcol[i] = f0[i, k]
-            acol[i] = atol_v[i, k]
+        _get_column(ws, O_Y, k, col)
+        _get_column(ws, O_F0, k, fcol)
+        _get_column(ws, O_ATOL, k, acol)
         h = min(h, _initial_step(col, fcol, r_lanes[k], binding, acol, rtol, h_max, ytmp, ftmp))
     return h
 
 
 @jit
-def _lane_errors(y, y_new, y_err, atol_v, rtol, lane_ok, err) -> None:
-    """Per-lane RMS error of :func:`igesweep.solver.rodas5p.error_norm` into ``err`` (w,).
+def _lane_errors(ws, w, rtol, lane_ok, err) -> None:
+    """Per-lane RMS error of :func:`igesweep.solver.rodas5p.error_norm` into ``err``.
 
     A lane whose stage factor was not usable (``lane_ok[k]`` false) gets ``inf``.
     """
-    n, w = y.shape
     err[:] = 0.0
-    for i in range(n):
+    for i in range(_N):
+        o = i * _ROW
         for k in range(w):
-            sk = atol_v[i, k] + rtol * max(abs(y[i, k]), abs(y_new[i, k]))
-            e = y_err[i, k] / sk
+            y = abs(ws[O_Y + o + k])
+            y_new = abs(ws[O_YNEW + o + k])
+            sk = ws[O_ATOL + o + k] + rtol * max(y, y_new)
+            e = ws[O_YERR + o + k] / sk
             err[k] += e * e
     for k in range(w):
-        err[k] = math.sqrt(err[k] / n) if lane_ok[k] else math.inf
+        err[k] = math.sqrt(err[k] / _N) if lane_ok[k] else math.inf
 
 
 @jit
@@ -302,35 +348,30 @@ def _largest_error(err, active) -> float:
 
 
 @jit
-def _events_and_outputs(lanes, y, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev, ie, t, t_out,
+def _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev, ie, t, t_out,
                         io, active, col, o, out, pre) -> tuple[int, int, bool]:
     """Apply the events at ``t`` to every running lane, then record the outputs at ``t``.
 
     Returns the indices of the next event and output, and whether an event was applied.
     """
-    n = y.shape[0]
-    w = y.shape[1]
     applied = False
     lane0 = lanes[0]
     while ie < n_ev and ev_t[lane0, ie] <= t:
-        for k in range(w):
+        for k in range(lanes.shape[0]):
             if not active[k]:
                 continue
-            for i in range(n):
-                col[i] = y[i, k]
+            _get_column(ws, O_Y, k, col)
             _, e_free, _ = species(col, r_lanes[k], binding)
             pre[lanes[k], ie] = IGE_MW_KDA * e_free
             _apply_event(col, r_lanes[k], binding, ev_kind[lane0, ie], ev_mg[lanes[k], ie])
-            for i in range(n):
-                y[i, k] = col[i]
+            _set_column(ws, O_Y, k, col)
         ie += 1
         applied = True
     while io < t_out.shape[0] and t_out[io] <= t:
-        for k in range(w):
+        for k in range(lanes.shape[0]):
             if not active[k]:
                 continue
-            for i in range(n):
-                col[i] = y[i, k]
+            _get_column(ws, O_Y, k, col)
             outputs_from_state(col, r_lanes[k], binding, o)
             for v in range(N_OUTPUTS):
                 out[v, lanes[k], io] = o[v]
@@ -339,10 +380,9 @@ def _events_and_outputs(lanes, y, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev, 
 
 
 @jit
-def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, r_lanes, r, y, atol_v, active,
-                 status, out, pre) -> None:
+def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status, out,
+                 pre, col) -> None:
     """Rates, initial state and absolute tolerances of every lane; NaN outputs."""
-    n = y.shape[0]
     for k in range(lanes.shape[0]):
         lane = lanes[k]
         out[:, lane, :] = np.nan
@@ -350,8 +390,9 @@ def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, r_lanes, r, y, atol_
         rk = derive(params[lane])
         r_lanes[k] = rk
         for j in range(N_RATES):
-            r[j, k] = rk[j]
-        initial_state(rk, y[:, k])
+            ws[O_RATES + j * _ROW + k] = rk[j]
+        initial_state(rk, col)
+        _set_column(ws, O_Y, k, col)
         active[k] = True
         status[lane] = STATUS_OK
         for j in range(N_RATES):
@@ -362,10 +403,8 @@ def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, r_lanes, r, y, atol_
         for e in range(n_ev):
             if ev_kind[lane, e] != EVENT_APHERESIS:
                 max_dose = max(max_dose, ev_mg[lane, e] * 1000.0 / rk[K_MW])
-        acol = np.empty(n)
-        _absolute_tolerance(rk, max_dose, atol, acol)
-        for i in range(n):
-            atol_v[i, k] = acol[i]
+        _absolute_tolerance(rk, max_dose, atol, col)
+        _set_column(ws, O_ATOL, k, col)
 
 
 @jit
@@ -384,13 +423,14 @@ def _stop_lanes(lanes, active, status, code, err, limit) -> bool:
 
 
 @jit
-def _stop_non_finite(lanes, y, f0, active, status) -> bool:
+def _stop_non_finite(lanes, ws, active, status) -> bool:
     """Stop running lanes whose state or derivative is not finite; ``True`` if some still run."""
     running = False
     for k in range(lanes.shape[0]):
         if active[k]:
-            for i in range(y.shape[0]):
-                if not (math.isfinite(y[i, k]) and math.isfinite(f0[i, k])):
+            for i in range(_N):
+                o = i * _ROW + k
+                if not (math.isfinite(ws[O_Y + o]) and math.isfinite(ws[O_F0 + o])):
                     active[k] = False
                     status[lanes[k]] = STATUS_NON_FINITE
                     break
@@ -420,10 +460,9 @@ def integrate_group(
 
     Parameters
     ----------
-    lanes : ndarray of int64, shape (w,)
+    lanes : ndarray of int64, shape (w,), ``w <= LANE_STRIDE``
         Rows of the batch arrays that form the group. They must share binding,
-        event days and kinds (those of ``lanes[0]`` are used) and output days;
-        a row may appear more than once.
+        event days and kinds (those of ``lanes[0]`` are used) and output days.
     params : ndarray, shape (n_lanes, n_parameters)
         Packed parameters of the batch.
     binding : int
@@ -446,57 +485,22 @@ def integrate_group(
     status : ndarray of int64, shape (n_lanes,)
         Receives each lane's status code.
     """
-    n = N_STATES
     w = lanes.shape[0]
+    ws = np.zeros(WORK_SIZE)
     r_lanes = np.empty((w, N_RATES))
-    r = np.empty((N_RATES, w))
-    y = np.empty((n, w))
-    atol_v = np.empty((n, w))
     active = np.empty(w, dtype=np.bool_)
-    _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, r_lanes, r, y, atol_v, active,
-                 status, out, pre)
-    for k in range(w):
-        stats[lanes[k], :] = 0
-
-    f0 = np.empty((n, w))
-    lu = np.zeros((n, n, w))
-    k1 = np.empty((n, w))
-    k2 = np.empty((n, w))
-    k3 = np.empty((n, w))
-    k4 = np.empty((n, w))
-    k5 = np.empty((n, w))
-    k6 = np.empty((n, w))
-    k7 = np.empty((n, w))
-    ytmp = np.empty((n, w))
-    ftmp = np.empty((n, w))
-    y_new = np.empty((n, w))
-    y_err = np.empty((n, w))
-    err_k = np.empty(w)
-    jac = np.empty((n, n))
-    lu1 = np.zeros((n, n))
-    col = np.empty(n)
-    fcol = np.empty(n)
-    acol = np.empty(n)
-    ctmp = np.empty(n)
-    cftmp = np.empty(n)
-    o = np.empty(N_OUTPUTS)
     lane_ok = np.ones(w, dtype=np.bool_)
-    # flat views of the (N_STATES, w) arrays for the element-wise stage arithmetic
-    nw = n * w
-    yf = y.reshape(nw)
-    k1f = k1.reshape(nw)
-    k2f = k2.reshape(nw)
-    k3f = k3.reshape(nw)
-    k4f = k4.reshape(nw)
-    k5f = k5.reshape(nw)
-    k6f = k6.reshape(nw)
-    k7f = k7.reshape(nw)
-    ytf = ytmp.reshape(nw)
-    ftf = ftmp.reshape(nw)
-    ynf = y_new.reshape(nw)
-    yef = y_err.reshape(nw)
-    f0f = f0.reshape(nw)
-    af = atol_v.reshape(nw)
+    err_k = np.zeros(w)
+    jac = np.empty((_N, _N))
+    lu1 = np.zeros((_N, _N))
+    col = np.empty(_N)
+    fcol = np.empty(_N)
+    acol = np.empty(_N)
+    ctmp = np.empty(_N)
+    cftmp = np.empty(_N)
+    o = np.empty(N_OUTPUTS)
+    _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status, out,
+                 pre, col)
 
     lane0 = lanes[0]
     t = t_out[0]
@@ -514,9 +518,9 @@ def integrate_group(
     n_steps = 0
     n_rejected = 0
     n_jac = 0
-    running = _stop_non_finite(lanes, y, y, active, status)
+    running = _stop_non_finite(lanes, ws, active, status)
     while running:
-        ie, io, applied = _events_and_outputs(lanes, y, r_lanes, binding, ev_t, ev_kind, ev_mg,
+        ie, io, applied = _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg,
                                               n_ev, ie, t, t_out, io, active, col, o, out, pre)
         restart = restart or applied
         if io == t_out.shape[0]:
@@ -525,10 +529,10 @@ def integrate_group(
         if ie < n_ev and ev_t[lane0, ie] < t_stop:
             t_stop = ev_t[lane0, ie]
 
-        rhs_group(y, r, binding, f0)
+        rhs_group(ws, O_Y, O_F0, binding, w)
         if restart:
-            h = _initial_step_group(y, f0, r_lanes, binding, atol_v, rtol, t_stop - t, active,
-                                    col, fcol, acol, ctmp, cftmp)
+            h = _initial_step_group(ws, r_lanes, binding, rtol, t_stop - t, active, col, fcol,
+                                    acol, ctmp, cftmp)
             first = True
             rejected_last = False
             h_old = h
@@ -548,70 +552,108 @@ def integrate_group(
                 n_jac += 1
                 need_jac = False
             n_attempts += 1
-            _factor_group(y, r_lanes, binding, 1.0 / (h_step * GAMMA), active, col, jac, lu1,
-                          lu, lane_ok)
+            _factor_group(ws, r_lanes, binding, 1.0 / (h_step * GAMMA), active, col, jac, lu1,
+                          lane_ok)
             inv_h = 1.0 / h_step
-            for j in range(nw):
-                k1f[j] = f0f[j]
-            stage_solve_group(lu, k1)
-            for j in range(nw):
-                ytf[j] = yf[j] + A21 * k1f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k2f[j] = ftf[j] + C21 * k1f[j] * inv_h
-            stage_solve_group(lu, k2)
-            for j in range(nw):
-                ytf[j] = yf[j] + A31 * k1f[j] + A32 * k2f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k3f[j] = ftf[j] + (C31 * k1f[j] + C32 * k2f[j]) * inv_h
-            stage_solve_group(lu, k3)
-            for j in range(nw):
-                ytf[j] = yf[j] + A41 * k1f[j] + A42 * k2f[j] + A43 * k3f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k4f[j] = ftf[j] + (C41 * k1f[j] + C42 * k2f[j] + C43 * k3f[j]) * inv_h
-            stage_solve_group(lu, k4)
-            for j in range(nw):
-                ytf[j] = yf[j] + A51 * k1f[j] + A52 * k2f[j] + A53 * k3f[j] + A54 * k4f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k5f[j] = ftf[j] + (
-                    C51 * k1f[j] + C52 * k2f[j] + C53 * k3f[j] + C54 * k4f[j]) * inv_h
-            stage_solve_group(lu, k5)
-            for j in range(nw):
-                ytf[j] = yf[j] + (
-                    A61 * k1f[j] + A62 * k2f[j] + A63 * k3f[j] + A64 * k4f[j] + A65 * k5f[j]
-                )
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k6f[j] = ftf[j] + (
-                    C61 * k1f[j] + C62 * k2f[j] + C63 * k3f[j] + C64 * k4f[j] + C65 * k5f[j]
-                ) * inv_h
-            stage_solve_group(lu, k6)
-            for j in range(nw):
-                ytf[j] += k6f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                k7f[j] = ftf[j] + (
-                    C71 * k1f[j] + C72 * k2f[j] + C73 * k3f[j] + C74 * k4f[j] + C75 * k5f[j]
-                    + C76 * k6f[j]
-                ) * inv_h
-            stage_solve_group(lu, k7)
-            for j in range(nw):
-                ytf[j] += k7f[j]
-            rhs_group(ytmp, r, binding, ftmp)
-            for j in range(nw):
-                yef[j] = ftf[j] + (
-                    C81 * k1f[j] + C82 * k2f[j] + C83 * k3f[j] + C84 * k4f[j] + C85 * k5f[j]
-                    + C86 * k6f[j] + C87 * k7f[j]
-                ) * inv_h
-            stage_solve_group(lu, y_err)
-            for j in range(nw):
-                ynf[j] = ytf[j] + yef[j]
-            _lane_errors(y, y_new, y_err, atol_v, rtol, lane_ok, err_k)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K1 + j] = ws[O_F0 + j]
+            stage_solve_group(ws, O_K1, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] = ws[O_Y + j] + A21 * ws[O_K1 + j]
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K2 + j] = ws[O_FTMP + j] + C21 * ws[O_K1 + j] * inv_h
+            stage_solve_group(ws, O_K2, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] = ws[O_Y + j] + A31 * ws[O_K1 + j] + A32 * ws[O_K2 + j]
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K3 + j] = ws[O_FTMP + j] + (
+                        C31 * ws[O_K1 + j] + C32 * ws[O_K2 + j]) * inv_h
+            stage_solve_group(ws, O_K3, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] = ws[O_Y + j] + (
+                        A41 * ws[O_K1 + j] + A42 * ws[O_K2 + j] + A43 * ws[O_K3 + j])
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K4 + j] = ws[O_FTMP + j] + (
+                        C41 * ws[O_K1 + j] + C42 * ws[O_K2 + j] + C43 * ws[O_K3 + j]) * inv_h
+            stage_solve_group(ws, O_K4, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] = ws[O_Y + j] + (
+                        A51 * ws[O_K1 + j] + A52 * ws[O_K2 + j] + A53 * ws[O_K3 + j]
+                        + A54 * ws[O_K4 + j])
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K5 + j] = ws[O_FTMP + j] + (
+                        C51 * ws[O_K1 + j] + C52 * ws[O_K2 + j] + C53 * ws[O_K3 + j]
+                        + C54 * ws[O_K4 + j]) * inv_h
+            stage_solve_group(ws, O_K5, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] = ws[O_Y + j] + (
+                        A61 * ws[O_K1 + j] + A62 * ws[O_K2 + j] + A63 * ws[O_K3 + j]
+                        + A64 * ws[O_K4 + j] + A65 * ws[O_K5 + j])
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K6 + j] = ws[O_FTMP + j] + (
+                        C61 * ws[O_K1 + j] + C62 * ws[O_K2 + j] + C63 * ws[O_K3 + j]
+                        + C64 * ws[O_K4 + j] + C65 * ws[O_K5 + j]) * inv_h
+            stage_solve_group(ws, O_K6, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] += ws[O_K6 + j]
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_K7 + j] = ws[O_FTMP + j] + (
+                        C71 * ws[O_K1 + j] + C72 * ws[O_K2 + j] + C73 * ws[O_K3 + j]
+                        + C74 * ws[O_K4 + j] + C75 * ws[O_K5 + j] + C76 * ws[O_K6 + j]) * inv_h
+            stage_solve_group(ws, O_K7, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YTMP + j] += ws[O_K7 + j]
+            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YERR + j] = ws[O_FTMP + j] + (
+                        C81 * ws[O_K1 + j] + C82 * ws[O_K2 + j] + C83 * ws[O_K3 + j]
+                        + C84 * ws[O_K4 + j] + C85 * ws[O_K5 + j] + C86 * ws[O_K6 + j]
+                        + C87 * ws[O_K7 + j]) * inv_h
+            stage_solve_group(ws, O_YERR, w)
+            for i in range(_N):
+                for k in range(w):
+                    j = i * _ROW + k
+                    ws[O_YNEW + j] = ws[O_YTMP + j] + ws[O_YERR + j]
+            _lane_errors(ws, w, rtol, lane_ok, err_k)
             err = _largest_error(err_k, active)
             if err <= 1.0:
+                # accepted: the controller of integrate_lane
                 err_power = error_power(err)
                 fac = _bounded_shrink(err_power / _SAFETY)
                 if not first:
@@ -625,13 +667,16 @@ def integrate_group(
                 h_old = h_step
                 err_old_power = max(_ERR_OLD_MIN_POWER, err_power)
                 t = t_stop if last else t + h_step
-                for j in range(nw):
-                    v = ynf[j]
-                    yf[j] = 0.0 if (v < 0.0 and v > -_CLAMP * af[j]) else v
+                for i in range(_N):
+                    for k in range(w):
+                        j = i * _ROW + k
+                        v = ws[O_YNEW + j]
+                        clamp = v < 0.0 and v > -_CLAMP * ws[O_ATOL + j]
+                        ws[O_Y + j] = 0.0 if clamp else v
                 h = max(h, h_new) if (last and h_step < h) else h_new
                 n_steps += 1
-                rhs_group(y, r, binding, f0)
-                running = _stop_non_finite(lanes, y, f0, active, status)
+                rhs_group(ws, O_Y, O_F0, binding, w)
+                running = _stop_non_finite(lanes, ws, active, status)
                 need_jac = True
             else:
                 n_rejected += 1
@@ -644,8 +689,8 @@ def integrate_group(
                     # the lanes that rejected the step stop; the others start afresh
                     running = _stop_lanes(lanes, active, status, STATUS_STEP_UNDERFLOW, err_k,
                                           1.0)
-                    h = _initial_step_group(y, f0, r_lanes, binding, atol_v, rtol, t_stop - t,
-                                            active, col, fcol, acol, ctmp, cftmp)
+                    h = _initial_step_group(ws, r_lanes, binding, rtol, t_stop - t, active, col,
+                                            fcol, acol, ctmp, cftmp)
                     first = True
                     rejected_last = False
     for k in range(w):
