@@ -284,12 +284,136 @@ def _set_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
         ws[o + i * _ROW + k] = col[i]
 
 
+@jit_inline
+def _set_lu(ws: np.ndarray, i: int, j: int, k: int, v: float) -> None:
+    """Set entry ``(i, j)`` of lane ``k``'s stage factor."""
+    ws[O_LU + (i * _N + j) * _ROW + k] = v
+
+
+@jit_inline
+def _factor_full(ws: np.ndarray, fac: float, w: int, lane_ok: np.ndarray) -> None:
+    """Jacobian (full binding) and ``_linalg.stage_factor`` of lanes ``0..w-1``, in one pass.
+
+    The entries of :func:`igesweep.model.jacobian` are formed where the factor
+    needs them; ``lane_ok[k]`` receives ``False`` when lane ``k``'s factor is
+    not usable.
+    """
+    for k in range(w):
+        y = O_Y + k
+        r = O_RATES + k
+        d = ws[y + I_D * _ROW]
+        e = ws[y + I_E * _ROW]
+        rf = ws[y + I_R * _ROW]
+        kon = ws[r + K_KON * _ROW]
+        koff = ws[r + K_KOFF * _ROW]
+        bkmax = ws[r + K_BKMAX * _ROW]
+        bkec50 = ws[r + K_BKEC50 * _ROW]
+        mkmax = ws[r + K_MKMAX * _ROW]
+        mkec50 = ws[r + K_MKEC50 * _ROW]
+        kill_b = _emax_select(bkmax, bkec50, d)
+        kill_m = _emax_select(mkmax, mkec50, d)
+        slope_b = 0.0 if bkmax == 0.0 else bkmax * bkec50 / ((bkec50 + d) * (bkec50 + d))
+        slope_m = 0.0 if mkmax == 0.0 else mkmax * mkec50 / ((mkec50 + d) * (mkec50 + d))
+        k12 = ws[r + K_K12 * _ROW]
+        k21 = ws[r + K_K21 * _ROW]
+        fkon = ws[r + K_FKON * _ROW]
+        fdkon = ws[r + K_FDKON * _ROW]
+        koffr = ws[r + K_KOFFR * _ROW]
+        koffrd = ws[r + K_KOFFRD * _ROW]
+        kb = ws[r + K_KB * _ROW]
+        # nonzero Jacobian entries (igesweep.model.jacobian, full binding)
+        j_dd = -ws[r + K_KEL * _ROW] - k12 - kon * e
+        j_de = -kon * d
+        j_ed = -kon * e
+        j_ee = -ws[r + K_KE * _ROW] - kon * d
+        j_eb = ws[r + K_KSYNE * _ROW] * (1.0 - ws[r + K_LLPC * _ROW])
+        j_cd = kon * e
+        j_ce = kon * d
+        j_cc = -koff - ws[r + K_KELC * _ROW]
+        j_rre = koffr
+        j_rrd = koffrd
+        j_rer = fkon * e
+        j_rdr = fdkon * d
+        # the factor of igesweep.solver._linalg.stage_factor
+        p_a = fac + ws[r + K_KA * _ROW]
+        p_dp = fac + k21
+        p_c = fac - j_cc
+        p_b = fac + ws[r + K_BTURN * _ROW] + kill_b
+        i_dp = 1.0 / p_dp
+        i_c = 1.0 / p_c
+        i_b = 1.0 / p_b
+        g_dp_d = k21 * i_dp
+        g_c_d = j_cd * i_c
+        g_c_e = j_ce * i_c
+        g_b_d = -slope_b * ws[y + I_B * _ROW] * i_b
+        s_dd = fac - j_dd - k12 * g_dp_d - koff * g_c_d
+        s_de = -j_de - koff * g_c_e
+        s_ed = -j_ed - koff * g_c_d - j_eb * g_b_d
+        s_ee = fac - j_ee - koff * g_c_e
+        det = s_dd * s_ee - s_de * s_ed
+        i_det = 1.0 / det
+        p_re = fac + koffr + kb
+        p_rd = fac + koffrd + kb
+        i_re = 1.0 / p_re
+        i_rd = 1.0 / p_rd
+        g_re_r = j_rer * i_re
+        g_rd_r = j_rdr * i_rd
+        p_r = (fac + ws[r + K_KF * _ROW] + fkon * e + fdkon * d
+               - j_rre * g_re_r - j_rrd * g_rd_r)
+        p_m = fac + ws[r + K_MTURN * _ROW] + kill_m
+        i_a = 1.0 / p_a
+        i_r = 1.0 / p_r
+        i_m = 1.0 / p_m
+        check = (p_a + p_dp + p_c + p_b + det + p_re + p_rd + p_r + p_m
+                 + i_a + i_dp + i_c + i_b + i_det + i_re + i_rd + i_r + i_m)
+        lane_ok[k] = math.isfinite(check)
+        _set_lu(ws, I_A, I_A, k, i_a)
+        _set_lu(ws, I_D, I_A, k, ws[r + K_FKA_V * _ROW])
+        _set_lu(ws, I_DP, I_DP, k, i_dp)
+        _set_lu(ws, I_DP, I_D, k, g_dp_d)
+        _set_lu(ws, I_DP, I_E, k, 0.0)
+        _set_lu(ws, I_C, I_C, k, i_c)
+        _set_lu(ws, I_C, I_D, k, g_c_d)
+        _set_lu(ws, I_C, I_E, k, g_c_e)
+        _set_lu(ws, I_B, I_B, k, i_b)
+        _set_lu(ws, I_B, I_D, k, g_b_d)
+        _set_lu(ws, I_B, I_E, k, 0.0)
+        _set_lu(ws, I_D, I_DP, k, k12)
+        _set_lu(ws, I_D, I_C, k, koff)
+        _set_lu(ws, I_E, I_C, k, koff)
+        _set_lu(ws, I_E, I_B, k, j_eb)
+        _set_lu(ws, I_D, I_D, k, s_ee * i_det)
+        _set_lu(ws, I_D, I_E, k, -s_de * i_det)
+        _set_lu(ws, I_E, I_D, k, -s_ed * i_det)
+        _set_lu(ws, I_E, I_E, k, s_dd * i_det)
+        _set_lu(ws, I_RE, I_RE, k, i_re)
+        _set_lu(ws, I_RE, I_D, k, 0.0)
+        _set_lu(ws, I_RE, I_E, k, fkon * rf * i_re)
+        _set_lu(ws, I_RE, I_R, k, g_re_r)
+        _set_lu(ws, I_RD, I_RD, k, i_rd)
+        _set_lu(ws, I_RD, I_D, k, fdkon * rf * i_rd)
+        _set_lu(ws, I_RD, I_E, k, 0.0)
+        _set_lu(ws, I_RD, I_R, k, g_rd_r)
+        _set_lu(ws, I_R, I_R, k, i_r)
+        _set_lu(ws, I_R, I_D, k, -fdkon * rf)
+        _set_lu(ws, I_R, I_E, k, -fkon * rf)
+        _set_lu(ws, I_R, I_RE, k, j_rre)
+        _set_lu(ws, I_R, I_RD, k, j_rrd)
+        _set_lu(ws, I_M, I_M, k, i_m)
+        _set_lu(ws, I_M, I_D, k, -slope_m * ws[y + I_M * _ROW] * i_m)
+        _set_lu(ws, I_M, I_E, k, 0.0)
+
+
 @jit
 def _factor_group(ws, r_lanes, binding, fac, active, col, jac, lu1, lane_ok) -> None:
     """Jacobian and stage factor of every running lane into the work array.
 
     ``lane_ok[k]`` receives ``False`` when the factor of lane ``k`` is not usable.
+    Full binding takes :func:`_factor_full`; QE binding the per-lane functions.
     """
+    if binding != BINDING_QE:
+        _factor_full(ws, fac, active.shape[0], lane_ok)
+        return
     for k in range(active.shape[0]):
         if not active[k]:
             continue
