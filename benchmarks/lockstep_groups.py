@@ -1,4 +1,4 @@
-"""Per-lane kernel against lockstep groups of 4 and 8 lanes, side by side.
+"""Per-lane kernel against lockstep groups of 4, 8 and 16 lanes, side by side.
 
 One year of omalizumab 300 mg SC q4w with weekly output, one thread, on
 (a) identical lanes (reference patient) and (b) lanes drawn like the
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     runs = {"per-lane": solve_per_lane, "W=4": lambda b: solve_groups(b, 4),
-            "W=8": lambda b: solve_groups(b, 8)}
+            "W=8": lambda b: solve_groups(b, 8), "W=16": lambda b: solve_groups(b, 16)}
     print(f"| lanes ({args.lanes:,}) | kernel | lanes/s per core | ratio | step attempts | "
           f"largest rel. difference |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")

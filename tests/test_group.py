@@ -105,7 +105,7 @@ def test_groups_hold_only_lanes_with_the_same_schedule():
     q4w = parse_scenario(OMALIZUMAB)
     q2w = parse_scenario({**OMALIZUMAB, "regimen": {"route": "sc", "dose_mg": 150,
                                                      "interval_days": 14, "n_doses": 26}})
-    patients = [{"ige_baseline_iu_ml": float(v)} for v in np.geomspace(30, 1500, 11)]
+    patients = [{"ige_baseline_iu_ml": float(v)} for v in np.geomspace(30, 1500, LANE_STRIDE + 3)]
     lanes = [lane for pair in zip(lanes_of(q4w, patients), lanes_of(q2w, patients), strict=True)
              for lane in pair]
     batch = pack_lanes(lanes, q4w.output_days())

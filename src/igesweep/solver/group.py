@@ -142,7 +142,7 @@ from igesweep.solver.status import (
 from igesweep.units import IGE_MW_KDA
 
 #: Largest number of lanes in a group, and the row length of the work array.
-LANE_STRIDE = 8
+LANE_STRIDE = 16
 _N = N_STATES
 _ROW = LANE_STRIDE
 _VEC = N_STATES * LANE_STRIDE  # entries of one state or stage vector
