@@ -48,7 +48,7 @@ def solve_as_one_group(lanes, times):
     batch = pack_lanes(lanes, times)
     _, widths = form_groups(batch)
     assert widths.tolist() == [len(lanes)]
-    return solve_batch(batch, parallel=False), solve_batch(batch, parallel=False, grouped=False)
+    return solve_batch(batch, parallel=False, grouped=True), solve_batch(batch, parallel=False)
 
 
 @pytest.mark.parametrize("binding", ["full", "qe"])
@@ -117,6 +117,6 @@ def test_groups_hold_only_lanes_with_the_same_schedule():
         assert len({i % 2 for i in m}) == 1  # one regimen per group
         ige = batch.params[m, INDEX["ige_baseline_iu_ml"]]
         assert (np.diff(ige) >= 0).all() or len(m) == 1
-    res = solve_batch(batch, parallel=True)
-    ref = solve_batch(batch, parallel=True, grouped=False)
+    res = solve_batch(batch, parallel=True, grouped=True)
+    ref = solve_batch(batch, parallel=True)
     np.testing.assert_allclose(res.outputs, ref.outputs, rtol=1e-4)
