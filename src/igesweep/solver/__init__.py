@@ -1,4 +1,4 @@
-"""Compiled stiff integrators: Rodas5P per lane, batch drivers, status codes."""
+"""Compiled stiff integrators: Rodas5P per lane or in lockstep groups, drivers, status codes."""
 
 from igesweep.solver.batch import BatchResult, LaneBatch, solve_batch
 from igesweep.solver.status import STATUS_MEANINGS, STATUS_OK
