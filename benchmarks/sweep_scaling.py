@@ -24,7 +24,7 @@ import psutil
 import yaml
 
 
-def sweep_file(n_lanes: int) -> dict:
+def sweep_file(n_lanes: int, lockstep: bool = False) -> dict:
     """A baseline IgE x weight grid with about ``n_lanes`` lanes."""
     n_ige = max(1, int(math.sqrt(n_lanes)))
     n_weight = max(1, round(n_lanes / n_ige))
@@ -37,6 +37,7 @@ def sweep_file(n_lanes: int) -> dict:
             "patient.weight_kg": {"linspace": [20, 150, n_weight]},
         },
         "output": {"max_store_gb": 100},
+        "solver": {"lockstep": lockstep},
     }
 
 
@@ -51,10 +52,10 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run(n_lanes: int, workers: int | None, workdir: Path) -> dict:
+def run(n_lanes: int, workers: int | None, workdir: Path, lockstep: bool = False) -> dict:
     """Run one sweep; return lanes, seconds, lanes/s and peak memory."""
     path = workdir / f"sweep_{n_lanes}.yaml"
-    data = sweep_file(n_lanes)
+    data = sweep_file(n_lanes, lockstep)
     path.write_text(yaml.safe_dump(data))
     out = workdir / f"sweep_{n_lanes}.zarr"
     cmd = [sys.executable, "-m", "igesweep.cli", "sweep", str(path), "-o", str(out), "--quiet"]
@@ -83,14 +84,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lanes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--lockstep", choices=["off", "on", "both"], default="off",
+                        help="solver.lockstep of the sweep file (both: one run of each, "
+                             "interleaved per lane count)")
     args = parser.parse_args()
-    print("| lanes | wall time (s) | lanes/s | peak memory, all processes (GB) | store (GB) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.lockstep]
+    print("| lanes | lockstep | wall time (s) | lanes/s | peak memory, all processes (GB) "
+          "| store (GB) |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.lanes:
-            r = run(n, args.workers, Path(tmp))
-            print(f"| {r['lanes']:,} | {r['seconds']:.1f} | {r['lanes_per_s']:,.0f} | "
-                  f"{r['peak_gb']:.2f} | {r['store_gb']:.3f} |", flush=True)
+            for lockstep in modes:
+                r = run(n, args.workers, Path(tmp), lockstep)
+                print(f"| {r['lanes']:,} | {'on' if lockstep else 'off'} | {r['seconds']:.1f} | "
+                      f"{r['lanes_per_s']:,.0f} | {r['peak_gb']:.2f} | {r['store_gb']:.3f} |",
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -141,6 +141,7 @@ def solver_attrs(scenario: Scenario) -> dict[str, Any]:
         "solver_rtol": scenario.solver.rtol,
         "solver_atol": scenario.solver.atol,
         "solver_max_steps": scenario.solver.max_steps,
+        "solver_lockstep": int(scenario.solver.lockstep),
     }
 
 

@@ -34,7 +34,8 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     batch, block = plan.chunk_batch(chunk)
     scen = plan.sweep.scenario
     res = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
-                      max_steps=scen.solver.max_steps, parallel=False)
+                      max_steps=scen.solver.max_steps, parallel=False,
+                      grouped=scen.solver.lockstep)
     failed = res.status != STATUS_OK
     outputs = res.outputs
     outputs[:, failed, :] = np.nan
