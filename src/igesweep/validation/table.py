@@ -239,6 +239,7 @@ class _Rows:
         return (self._trough_total_drug(ds, 83.99) / self._trough_total_drug(ds, 335.99),
                 "300 mg q4w, total drug just before doses 4 and 13")
 
+    @cache  # noqa: B019 - one instance per table; the cache dies with it
     def _reference_label(self) -> xr.Dataset:
         return _run(self.catalogue, {"therapy": "omalizumab", "regimen": {
             "route": "sc", "dose_mg": 225.0, "interval_days": 14.0, "n_doses": 7},
