@@ -23,8 +23,9 @@ from igesweep.packing import pack_lanes
 from igesweep.parameters import INDEX
 from igesweep.resolve import resolve
 from igesweep.solver import LaneBatch, solve_batch
-from igesweep.solver.batch import form_groups, run_groups_serial
-from igesweep.solver.lane import N_OUTPUTS, N_STATS
+from igesweep.solver.batch import form_groups
+from igesweep.solver.kernels import load_kernels
+from igesweep.solver.status import N_STATS
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 SCENARIO = {
@@ -50,12 +51,13 @@ def solve_groups(batch: LaneBatch, width: int) -> tuple[np.ndarray, np.ndarray, 
     """Outputs, statistics and seconds of the batch in groups of ``width`` lanes, serially."""
     groups, widths = form_groups(batch, width)
     n, n_t = batch.n_lanes, batch.times.shape[1]
-    out = np.empty((N_OUTPUTS, n, n_t))
+    kernels = load_kernels(batch.model)
+    out = np.empty((kernels.N_OUTPUTS, n, n_t))
     pre = np.empty(batch.event_day.shape)
     stats = np.zeros((n, N_STATS), dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     t0 = time.perf_counter()
-    run_groups_serial(groups, widths, batch.params, batch.binding, batch.event_day,
+    kernels.run_groups_serial(groups, widths, batch.params, batch.binding, batch.event_day,
                       batch.event_kind, batch.event_mg, batch.n_events, batch.times,
                       DEFAULT_RTOL, DEFAULT_ATOL, 100_000, out, pre, stats, status)
     seconds = time.perf_counter() - t0

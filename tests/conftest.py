@@ -15,7 +15,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if hasattr(config, "workerinput"):
         return
-    from igesweep.model import BINDING_FULL, BINDING_QE
+    from igesweep.models.declaration import BINDING_FULL, BINDING_QE
     from igesweep.solver import LaneBatch, solve_batch
     from tests.values import BASE_VALUES, vector
 
@@ -26,5 +26,6 @@ def pytest_configure(config: pytest.Config) -> None:
             event_mg=np.full((2, 1), 100.0), n_events=np.ones(2, dtype=np.int64),
             times=np.array([[0.0, 1.0]]),
         )
-        solve_batch(batch, parallel=True)
-        solve_batch(batch, parallel=False)
+        for grouped in (False, True):
+            solve_batch(batch, parallel=True, grouped=grouped)
+            solve_batch(batch, parallel=False, grouped=grouped)

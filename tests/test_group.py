@@ -13,10 +13,12 @@ from igesweep.resolve import resolve
 from igesweep.scenario import load_yaml
 from igesweep.solver import solve_batch
 from igesweep.solver.batch import form_groups
-from igesweep.solver.group import LANE_STRIDE
+from igesweep.solver.kernels import load_kernels
 from igesweep.solver.status import STATUS_NON_FINITE, STATUS_OK
 from tests.reference import solve_reference
 from tests.test_accuracy import CATALOGUE, EXAMPLES, TOLERANCE, section8_error
+
+LANE_STRIDE = load_kernels("igesweep-1").LANE_STRIDE
 
 #: The reference patient, then the corners of the sweep grid (IgE 30-1500 IU/mL, 20-150 kg).
 PATIENTS = [

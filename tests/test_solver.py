@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 
-from igesweep import model as m
-from igesweep.model import BINDING_FULL, BINDING_QE
+from igesweep.events import EVENT_APHERESIS, EVENT_IV, EVENT_SC
+from igesweep.models.declaration import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, rodas5p, solve_batch
-from igesweep.solver._linalg import JACOBIAN_PATTERN, stage_factor, stage_solve
-from igesweep.solver.lane import EVENT_APHERESIS, EVENT_IV, EVENT_SC
 from igesweep.solver.rodas5p import ERROR_EXPONENT, error_power
 from igesweep.solver.status import (
     STATUS_MAX_STEPS,
@@ -90,7 +88,7 @@ def test_apheresis_removes_the_fraction_of_free_and_total_ige_at_once(binding):
     res = solve_batch(batch([v], [(0.0, EVENT_APHERESIS, 0.0)], [0.0, 1.0], binding))
     assert res.outputs[FREE_IGE, 0, 0] == pytest.approx(0.6 * 720.0, rel=1e-12)
     assert res.outputs[TOTAL_IGE, 0, 0] == pytest.approx(0.6 * 300.0, rel=1e-12)
-    assert res.pre_event_free_ige[0, 0] == pytest.approx(720.0, rel=1e-12)
+    assert res.pre_event[0, 0] == pytest.approx(720.0, rel=1e-12)
 
 
 def test_several_events_at_one_time_all_apply():
@@ -168,102 +166,6 @@ def test_bad_batch_shapes_are_rejected():
     b = batch([BASE_VALUES], [], [0.0, 1.0])
     with pytest.raises(ValueError, match="strictly increasing"):
         solve_batch(LaneBatch(**{**b.__dict__, "times": np.array([[0.0, 0.0]])}))
-
-
-# --- the structured stage solve (solver/_linalg.py) ---------------------------
-
-#: A state with every species present, scaled per test by random factors.
-TYPICAL_STATE = np.array([400.0, 60.0, 20.0, 2.0, 1.5, 5e4, 1e5, 3e3, 0.7, 0.9])
-
-
-def random_states(rng, binding, n):
-    """States spread over five decades around TYPICAL_STATE (slot C unused under QE)."""
-    for _ in range(n):
-        y = TYPICAL_STATE * 10.0 ** rng.uniform(-3.0, 2.0, size=m.N_STATES)
-        if binding == BINDING_QE:
-            y[m.I_C] = 0.0
-        yield y
-
-
-@pytest.mark.parametrize("binding", [BINDING_FULL, BINDING_QE])
-@pytest.mark.parametrize("values", [BASE_VALUES, ALL_MECHANISMS])
-def test_jacobian_has_the_sparsity_the_stage_solve_assumes(binding, values):
-    rng = np.random.default_rng(7)
-    r = m.derive(vector(values))
-    jac = np.empty((m.N_STATES, m.N_STATES))
-    for y in random_states(rng, binding, 200):
-        m.jacobian(y, r, binding, jac)
-        assert np.all(jac[~JACOBIAN_PATTERN] == 0.0)
-    # every diagonal entry is <= 0, so the leaf pivots fac - J_ii never vanish
-    assert np.all(np.diag(jac) <= 0.0)
-
-
-def random_pattern_matrix(rng, qe):
-    """A random Jacobian with the model's sparsity and non-positive diagonal."""
-    jac = np.where(JACOBIAN_PATTERN, rng.normal(size=JACOBIAN_PATTERN.shape), 0.0)
-    np.fill_diagonal(jac, -np.abs(np.diag(jac)))
-    if qe:
-        jac[m.I_C, :] = 0.0
-        jac[:, m.I_C] = 0.0
-    return jac
-
-
-@pytest.mark.parametrize("qe", [False, True])
-def test_stage_solve_matches_a_dense_solve_on_random_matrices(qe):
-    rng = np.random.default_rng(11)
-    lu = np.empty((m.N_STATES, m.N_STATES))
-    for _ in range(500):
-        jac = random_pattern_matrix(rng, qe)
-        fac = 10.0 ** rng.uniform(-1.0, 2.0)
-        assert stage_factor(jac, fac, lu)
-        for _ in range(3):
-            b = rng.normal(size=m.N_STATES)
-            x = b.copy()
-            stage_solve(lu, x)
-            expected = np.linalg.solve(fac * np.eye(m.N_STATES) - jac, b)
-            np.testing.assert_allclose(x, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
-
-
-@pytest.mark.parametrize("binding", [BINDING_FULL, BINDING_QE])
-@pytest.mark.parametrize("values", [BASE_VALUES, ALL_MECHANISMS])
-def test_stage_solve_is_backward_stable_on_model_jacobians(binding, values):
-    """Componentwise backward error of order the unit round-off, over step sizes 1e-6..30 d.
-
-    The stage matrices mix receptor numbers (1e5) with concentrations (1e-2) and
-    are ill-conditioned in the 2-norm; the componentwise criterion is the one
-    that says the solve is as good as the data.
-    """
-    rng = np.random.default_rng(3)
-    r = m.derive(vector(values))
-    jac = np.empty((m.N_STATES, m.N_STATES))
-    lu = np.empty((m.N_STATES, m.N_STATES))
-    for y in random_states(rng, binding, 500):
-        m.jacobian(y, r, binding, jac)
-        fac = 4.0 / 10.0 ** rng.uniform(-6.0, 1.5)
-        assert stage_factor(jac, fac, lu)
-        b = rng.normal(size=m.N_STATES) * y
-        x = b.copy()
-        stage_solve(lu, x)
-        a = fac * np.eye(m.N_STATES) - jac
-        residual = np.abs(a @ x - b)
-        scale = np.abs(a) @ np.abs(x) + np.abs(b)
-        assert np.all(residual <= 1e-14 * scale)
-
-
-def test_singular_or_non_finite_stage_matrix_is_reported():
-    rng = np.random.default_rng(5)
-    lu = np.empty((m.N_STATES, m.N_STATES))
-    jac = random_pattern_matrix(rng, qe=False)
-    # singular 2 x 2 Schur complement in (D, E): no leaf coupling, fac*I - J = [[1, -1], [-1, 1]]
-    jac[[m.I_D, m.I_E], :] = 0.0
-    jac[m.I_D, m.I_E] = jac[m.I_E, m.I_D] = 1.0
-    assert not stage_factor(jac, 1.0, lu)
-    jac = random_pattern_matrix(rng, qe=False)
-    jac[m.I_A, m.I_A] = 2.0  # depot pivot fac - J_AA = 0
-    assert not stage_factor(jac, 2.0, lu)
-    jac = random_pattern_matrix(rng, qe=False)
-    jac[m.I_R, m.I_RE] = np.nan
-    assert not stage_factor(jac, 2.0, lu)
 
 
 def test_error_power_is_the_controller_exponent():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from igesweep.events import EVENT_APHERESIS
 from igesweep.outputs import METRIC_NAMES
-from igesweep.solver.lane import EVENT_APHERESIS
 
 
 def summary_metrics(

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from igesweep.model import BINDING_CODES
+from igesweep.events import EVENT_CODES
+from igesweep.models.declaration import BINDING_CODES
 from igesweep.resolve import Lane
 from igesweep.solver import LaneBatch
-from igesweep.solver.lane import EVENT_CODES
 
 
 def pack_lanes(lanes: Sequence[Lane], times: np.ndarray) -> LaneBatch:

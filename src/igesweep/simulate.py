@@ -11,6 +11,7 @@ import xarray as xr
 import yaml
 
 from igesweep.catalogue import Catalogue, load_catalogue
+from igesweep.events import EVENT_CODES
 from igesweep.metrics import summary_metrics
 from igesweep.outputs import METRICS, OUTPUTS
 from igesweep.packing import pack_lanes
@@ -19,7 +20,7 @@ from igesweep.provenance import provenance_attrs
 from igesweep.resolve import Lane, resolve
 from igesweep.scenario import Scenario, load_yaml, parse_scenario
 from igesweep.solver import STATUS_MEANINGS, solve_batch
-from igesweep.solver.lane import EVENT_CODES, STAT_JACOBIANS, STAT_REJECTED, STAT_STEPS
+from igesweep.solver.status import STAT_JACOBIANS, STAT_REJECTED, STAT_STEPS
 
 SOLVER_NAME = "rodas5p"
 
@@ -87,7 +88,7 @@ def simulate(
     metrics = summary_metrics(
         times, outputs["free_ige"], outputs["fceri_total"], outputs["threshold_fold"],
         batch.params[:, PARAMETER_NAMES.index("fceri_baseline_per_cell")],
-        batch.event_day, batch.event_kind, batch.n_events, result.pre_event_free_ige,
+        batch.event_day, batch.event_kind, batch.n_events, result.pre_event,
         target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
         window_days=scen.metrics.window_days,
     )
@@ -97,7 +98,7 @@ def simulate(
     for v in METRICS:
         ds[v.name] = ((), metrics[v.name][0], {"units": v.unit, "long_name": v.long_name})
     ds["status"] = ((), np.int8(result.status[0]), status_attrs())
-    _add_events(ds, lane, result.pre_event_free_ige[0])
+    _add_events(ds, lane, result.pre_event[0])
     ds.attrs.update(provenance_attrs(text, "scenario"))
     ds.attrs.update(lane_attrs(lane))
     ds.attrs.update(solver_attrs(scen))

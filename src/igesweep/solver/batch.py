@@ -1,35 +1,26 @@
-"""Batch drivers: one compiled call integrates many lanes.
+"""Batches of lanes: packed inputs, raw results, lockstep groups and :func:`solve_batch`.
 
-Lanes run either one at a time with the per-lane kernel
-:func:`igesweep.solver.lane.integrate_lane`, or in lockstep groups of up to
-:data:`~igesweep.solver.group.LANE_STRIDE` lanes with
-:func:`igesweep.solver.group.integrate_group`, for lanes that share binding,
-event days and kinds, and output days. Each comes with two drivers:
-
-* ``run_*_parallel`` spreads lanes (groups) over Numba's threads with ``prange``;
-* ``run_*_serial`` runs them in the calling thread, for callers that
-  already run inside a thread pool (a Dask threaded worker, say), where
-  Numba's default ``workqueue`` threading layer would abort the process on
-  concurrent use.
-
-:func:`solve_batch` packs the checks, forms the groups and chooses the driver.
+:func:`solve_batch` takes a batch and the name of a model, loads that
+model's compiled kernels (:func:`igesweep.solver.kernels.load_kernels`),
+forms lockstep groups if asked and chooses a driver (threads or the calling
+thread; see :mod:`igesweep.solver.drivers`).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
-from igesweep._jit import jit, jit_parallel
-from igesweep.parameters import INDEX, N_PARAMETERS
-from igesweep.solver.group import LANE_STRIDE, integrate_group
-from igesweep.solver.lane import N_OUTPUTS, N_STATS, integrate_lane
-from igesweep.solver.status import STATUS_OK
+from igesweep.models import DEFAULT_MODEL
+from igesweep.solver.kernels import load_kernels
+from igesweep.solver.status import N_STATS
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
+if TYPE_CHECKING:
+    from igesweep.models.declaration import Model
 
 @dataclass(frozen=True)
 class LaneBatch:
@@ -49,6 +40,9 @@ class LaneBatch:
         Number of valid events per lane.
     times : ndarray of float64, shape (1 or n_lanes, n_times)
         Strictly increasing output days, shared (one row) or per lane.
+    model : str or Model
+        The model every lane of the batch runs: a registered name
+        (:func:`igesweep.models.model_names`) or a declaration.
     """
 
     params: np.ndarray
@@ -58,17 +52,27 @@ class LaneBatch:
     event_mg: np.ndarray
     n_events: np.ndarray
     times: np.ndarray
+    model: str | Model = DEFAULT_MODEL
 
     @property
     def n_lanes(self) -> int:
         """Number of lanes."""
         return self.params.shape[0]
 
-    def check(self) -> None:
-        """Raise ``ValueError`` if shapes or dtypes are inconsistent."""
+    @property
+    def model_name(self) -> str:
+        """Name of the batch's model."""
+        return self.model if isinstance(self.model, str) else self.model.name
+
+    def check(self, n_parameters: int) -> None:
+        """Raise ``ValueError`` if shapes or dtypes are inconsistent.
+
+        ``n_parameters`` is the number of parameters of the batch's model.
+        """
         n = self.n_lanes
-        if self.params.shape != (n, N_PARAMETERS):
-            raise ValueError(f"params must have shape (n_lanes, {N_PARAMETERS})")
+        if self.params.shape != (n, n_parameters):
+            raise ValueError(f"params must have shape (n_lanes, {n_parameters}) "
+                             f"for model {self.model_name}")
         if self.binding.shape != (n,) or self.n_events.shape != (n,):
             raise ValueError("binding and n_events must have shape (n_lanes,)")
         shape = self.event_day.shape
@@ -88,10 +92,10 @@ class BatchResult:
 
     Attributes
     ----------
-    outputs : ndarray of float64, shape (N_OUTPUTS, n_lanes, n_times)
-        The model.md §7 outputs, in :data:`igesweep.outputs.OUTPUTS` order.
-    pre_event_free_ige : ndarray of float64, shape (n_lanes, max_events)
-        Free IgE (ng/mL) just before each event.
+    outputs : ndarray of float64, shape (n_outputs, n_lanes, n_times)
+        The model's outputs, in the order of its declaration.
+    pre_event : ndarray of float64, shape (n_lanes, max_events)
+        The model's pre-event output (free IgE, ng/mL) just before each event.
     stats : ndarray of int64, shape (n_lanes, N_STATS)
         Accepted steps, rejected steps, Jacobian evaluations.
     status : ndarray of int64, shape (n_lanes,)
@@ -99,73 +103,9 @@ class BatchResult:
     """
 
     outputs: np.ndarray
-    pre_event_free_ige: np.ndarray
+    pre_event: np.ndarray
     stats: np.ndarray
     status: np.ndarray
-
-
-@jit
-def _run_one(i, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol, max_steps,
-             out, pre, stats, status):
-    i = np.int64(i)  # prange indices may be unsigned; keep index arithmetic in int64
-    row = i if times.shape[0] > 1 else np.int64(0)
-    status[i] = integrate_lane(
-        params[i], binding[i], ev_t[i], ev_kind[i], ev_mg[i], n_ev[i], times[row],
-        rtol, atol, max_steps, out[:, i, :], pre[i], stats[i],
-    )
-
-
-@jit_parallel
-def run_lanes_parallel(params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
-                       max_steps, out, pre, stats, status):
-    """Integrate every lane, lanes spread over Numba threads (``prange``)."""
-    for i in numba.prange(params.shape[0]):
-        _run_one(i, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol, max_steps,
-                 out, pre, stats, status)
-
-
-@jit
-def run_lanes_serial(params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
-                     max_steps, out, pre, stats, status):
-    """Integrate every lane in the calling thread."""
-    for i in range(params.shape[0]):
-        _run_one(i, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol, max_steps,
-                 out, pre, stats, status)
-
-
-@jit
-def _run_group(g, groups, widths, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
-               max_steps, out, pre, stats, status):
-    """Integrate group ``g``; lanes that fail in the group are run again on their own."""
-    g = np.int64(g)
-    lanes = groups[g, :widths[g]]
-    lane0 = lanes[0]
-    if lanes.shape[0] > 1:
-        row = lane0 if times.shape[0] > 1 else np.int64(0)
-        integrate_group(lanes, params, binding[lane0], ev_t, ev_kind, ev_mg, n_ev[lane0],
-                        times[row], rtol, atol, max_steps, out, pre, stats, status)
-    for k in range(lanes.shape[0]):
-        if lanes.shape[0] == 1 or status[lanes[k]] != STATUS_OK:
-            _run_one(lanes[k], params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
-                     max_steps, out, pre, stats, status)
-
-
-@jit_parallel
-def run_groups_parallel(groups, widths, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol,
-                        atol, max_steps, out, pre, stats, status):
-    """Integrate every group, groups spread over Numba threads (``prange``)."""
-    for g in numba.prange(groups.shape[0]):
-        _run_group(g, groups, widths, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol,
-                   atol, max_steps, out, pre, stats, status)
-
-
-@jit
-def run_groups_serial(groups, widths, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol,
-                      atol, max_steps, out, pre, stats, status):
-    """Integrate every group in the calling thread."""
-    for g in range(groups.shape[0]):
-        _run_group(g, groups, widths, params, binding, ev_t, ev_kind, ev_mg, n_ev, times, rtol,
-                   atol, max_steps, out, pre, stats, status)
 
 
 def _schedule_key(batch: LaneBatch) -> np.ndarray:
@@ -179,13 +119,16 @@ def _schedule_key(batch: LaneBatch) -> np.ndarray:
     ]).astype(np.float64)
 
 
-def form_groups(batch: LaneBatch, width: int = LANE_STRIDE) -> tuple[np.ndarray, np.ndarray]:
+def form_groups(batch: LaneBatch, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Split the lanes into lockstep groups of up to ``width`` lanes.
 
     Lanes join a group only with lanes of identical binding, events (days and
-    kinds) and output days. Within such a set, lanes are ordered by baseline
-    IgE, then weight, so that a group holds patients of similar difficulty
-    (the group steps as often as its hardest lane).
+    kinds) and output days. Within such a set, lanes are ordered by the
+    parameters the model names as setting a lane's step count
+    (:attr:`~igesweep.models.declaration.Model.stiffness_keys`), so that a
+    group holds patients of similar difficulty (the group steps as often as
+    its hardest lane). ``width`` defaults to the group kernel's largest
+    group, ``LANE_STRIDE`` of :mod:`igesweep.solver.group`.
 
     Returns
     -------
@@ -194,11 +137,14 @@ def form_groups(batch: LaneBatch, width: int = LANE_STRIDE) -> tuple[np.ndarray,
     widths : ndarray of int64, shape (n_groups,)
         Number of lanes in each group; a group of width 1 runs the per-lane kernel.
     """
-    if not 1 <= width <= LANE_STRIDE:
-        raise ValueError(f"group width must be between 1 and {LANE_STRIDE}")
+    kernels = load_kernels(batch.model)
+    stride = kernels.LANE_STRIDE
+    width = stride if width is None else width
+    if not 1 <= width <= stride:
+        raise ValueError(f"group width must be between 1 and {stride}")
     _, cls = np.unique(_schedule_key(batch), axis=0, return_inverse=True)
-    order = np.lexsort((batch.params[:, INDEX["weight_kg"]],
-                        batch.params[:, INDEX["ige_baseline_iu_ml"]], cls.ravel()))
+    keys = kernels.STIFFNESS_COLUMNS
+    order = np.lexsort((*(batch.params[:, c] for c in reversed(keys)), cls.ravel()))
     cls = cls.ravel()[order]
     starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
     ends = np.r_[starts[1:], len(order)]
@@ -225,17 +171,17 @@ def solve_batch(
     parallel: bool | None = None,
     grouped: bool = False,
 ) -> BatchResult:
-    """Integrate a batch of lanes with the compiled Rodas5P kernel.
+    """Integrate a batch of lanes with the compiled Rodas5P kernels of its model.
 
     Parameters
     ----------
     batch : LaneBatch
-        Packed lanes.
+        Packed lanes of one model.
     rtol : float
         Relative tolerance of the local error control.
     atol : float
-        Absolute tolerance, relative to each state's natural scale (largest
-        dose, baseline IgE, receptor baseline, 1 for the cell pools).
+        Absolute tolerance, relative to each state's natural scale (declared
+        by the model: largest dose, baseline IgE, receptor baseline, ...).
     max_steps : int
         Step attempts allowed per lane.
     parallel : bool or None
@@ -255,13 +201,14 @@ def solve_batch(
     Returns
     -------
     BatchResult
-        Outputs, pre-event free IgE, statistics and a status per lane. Lanes
+        Outputs, pre-event values, statistics and a status per lane. Lanes
         that fail carry NaN outputs from the failure on; nothing is raised.
     """
-    batch.check()
+    kernels = load_kernels(batch.model)
+    batch.check(kernels.N_PARAMETERS)
     n = batch.n_lanes
     n_t = batch.times.shape[1]
-    out = np.empty((N_OUTPUTS, n, n_t))
+    out = np.empty((kernels.N_OUTPUTS, n, n_t))
     pre = np.empty(batch.event_day.shape)
     stats = np.zeros((n, N_STATS), dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
@@ -269,10 +216,10 @@ def solve_batch(
         parallel = n > 1 and not _in_foreign_thread()
     if grouped:
         groups, widths = form_groups(batch)
-        driver = run_groups_parallel if parallel else run_groups_serial
+        driver = kernels.run_groups_parallel if parallel else kernels.run_groups_serial
         lead = (groups, widths)
     else:
-        driver = run_lanes_parallel if parallel else run_lanes_serial
+        driver = kernels.run_lanes_parallel if parallel else kernels.run_lanes_serial
         lead = ()
     driver(
         *lead,
@@ -291,4 +238,4 @@ def solve_batch(
         stats,
         status,
     )
-    return BatchResult(outputs=out, pre_event_free_ige=pre, stats=stats, status=status)
+    return BatchResult(outputs=out, pre_event=pre, stats=stats, status=status)

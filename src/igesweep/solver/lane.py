@@ -4,6 +4,9 @@ A lane is one patient x scenario. Dose and apheresis times and output times
 are forced step points: the integrator never steps over them. At a time that
 holds events, every event is applied before that time's output is recorded
 (model.md §6). The function never raises; it returns a status code.
+
+This file is a template (:mod:`igesweep.solver.interface`): the model's
+functions it calls are generated per model and compiled with it.
 """
 
 from __future__ import annotations
@@ -13,32 +16,23 @@ import math
 import numpy as np
 
 from igesweep._jit import jit
-from igesweep.model import (
-    BINDING_QE,
-    I_A,
-    I_C,
-    I_D,
-    I_DP,
-    I_E,
-    I_R,
-    I_RD,
-    I_RE,
-    K_APH,
-    K_E0,
-    K_MW,
-    K_R0,
-    K_RE0,
-    K_V,
+from igesweep.solver.interface import (
+    N_JAC,
+    N_LU,
+    N_OUTPUTS,
     N_STATES,
+    absolute_tolerance,
+    apply_event,
     derive,
+    event_dose,
     initial_state,
     jacobian,
     outputs_from_state,
-    qe_species,
+    pre_event_value,
     rhs,
-    species,
+    stage_factor,
+    stage_solve,
 )
-from igesweep.solver._linalg import stage_factor, stage_solve
 from igesweep.solver.rodas5p import (
     A21,
     A31,
@@ -89,79 +83,43 @@ from igesweep.solver.rodas5p import (
     error_power,
 )
 from igesweep.solver.status import (
+    STAT_JACOBIANS,
+    STAT_REJECTED,
+    STAT_STEPS,
     STATUS_MAX_STEPS,
     STATUS_NON_FINITE,
     STATUS_OK,
     STATUS_STEP_UNDERFLOW,
 )
-from igesweep.units import IGE_MW_KDA
 
-EVENT_SC = 0
-EVENT_IV = 1
-EVENT_APHERESIS = 2
-EVENT_CODES = {"sc": EVENT_SC, "iv": EVENT_IV, "apheresis": EVENT_APHERESIS}
-
-#: Number of output variables written per time point (model.md §7).
-N_OUTPUTS = 10
-#: Entries of the per-lane statistics vector.
-STAT_STEPS, STAT_REJECTED, STAT_JACOBIANS = 0, 1, 2
-N_STATS = 3
-
-_SAFETY = 0.9
-_FAC_MAX = 6.0  # largest growth of the step in one go
-_FAC_MIN = 0.2  # largest shrink of the step after a rejection
-_NEGLIGIBLE = 1e-12  # relative length of a time gap that is stepped over without integrating
-_CLAMP = 100.0  # negative values within this many absolute tolerances are set to zero
+SAFETY = 0.9
+FAC_MAX = 6.0  # largest growth of the step in one go
+FAC_MIN = 0.2  # largest shrink of the step after a rejection
+NEGLIGIBLE = 1e-12  # relative length of a time gap that is stepped over without integrating
+CLAMP = 100.0  # negative values within this many absolute tolerances are set to zero
 
 
 #: ``error_power`` of the smallest error the predictive controller remembers (0.01)
-_ERR_OLD_MIN_POWER = 0.01**ERROR_EXPONENT
+ERR_OLD_MIN_POWER = 0.01**ERROR_EXPONENT
 
 
 @jit
-def _bounded_shrink(ratio: float) -> float:
+def bounded_shrink(ratio: float) -> float:
     """A suggested ratio old/new step size, bounded both ways."""
-    return max(1.0 / _FAC_MAX, min(1.0 / _FAC_MIN, ratio))
+    return max(1.0 / FAC_MAX, min(1.0 / FAC_MIN, ratio))
 
 
 @jit
-def _apply_event(y: np.ndarray, r: np.ndarray, binding: int, kind: int, mg: float) -> None:
-    nmol = mg * 1000.0 / r[K_MW]
-    if kind == EVENT_SC:
-        y[I_A] += nmol
-    elif kind == EVENT_IV:
-        # D (full) or DT (QE) lives in slot I_D
-        y[I_D] += nmol / r[K_V]
-    else:
-        keep = 1.0 - r[K_APH]
-        if binding == BINDING_QE:
-            d, e, c, _ = qe_species(y, r)
-            y[I_D] = d + c * keep
-            y[I_E] = (e + c) * keep
-        else:
-            y[I_E] *= keep
-            y[I_C] *= keep
+def largest_dose(r: np.ndarray, ev_kind: np.ndarray, ev_mg: np.ndarray, n_ev: int) -> float:
+    """Largest amount one of the first ``n_ev`` events adds; 1 if none adds any."""
+    largest = 0.0
+    for e in range(n_ev):
+        largest = max(largest, event_dose(r, ev_kind[e], ev_mg[e]))
+    return largest if largest > 0.0 else 1.0
 
 
 @jit
-def _absolute_tolerance(r: np.ndarray, max_dose_nmol: float, atol: float, out: np.ndarray) -> None:
-    """Per-state absolute tolerance: ``atol`` times the natural scale of each state."""
-    dose_scale = max_dose_nmol if max_dose_nmol > 0.0 else 1.0
-    conc_scale = dose_scale / r[K_V]
-    receptors = r[K_R0] + r[K_RE0]
-    out[:] = atol
-    out[I_A] = atol * dose_scale
-    out[I_D] = atol * conc_scale
-    out[I_DP] = atol * conc_scale
-    out[I_E] = atol * r[K_E0]
-    out[I_C] = atol * r[K_E0]
-    out[I_R] = atol * receptors
-    out[I_RE] = atol * receptors
-    out[I_RD] = atol * receptors
-
-
-@jit
-def _initial_step(
+def initial_step(
     y: np.ndarray,
     f0: np.ndarray,
     r: np.ndarray,
@@ -213,7 +171,7 @@ def integrate_lane(
     atol: float,
     max_steps: int,
     out: np.ndarray,
-    pre_event_free_ige: np.ndarray,
+    pre_event: np.ndarray,
     stats: np.ndarray,
 ) -> int:
     """Integrate one lane and write its outputs.
@@ -232,13 +190,14 @@ def integrate_lane(
         Strictly increasing output days.
     rtol, atol : float
         Relative tolerance, and absolute tolerance relative to each state's
-        natural scale (largest dose, E0, receptor baseline, 1).
+        natural scale (declared by the model).
     max_steps : int
         Accepted plus rejected steps allowed before giving up.
     out : ndarray, shape (N_OUTPUTS, n_t)
-        Receives the model.md §7 outputs; NaN after a failure.
-    pre_event_free_ige : ndarray, shape (>= n_ev,)
-        Receives free IgE (ng/mL) just before each event (NaN if never reached).
+        Receives the model's outputs; NaN after a failure.
+    pre_event : ndarray, shape (>= n_ev,)
+        Receives the model's pre-event output just before each event (NaN if
+        never reached).
     stats : ndarray of int64, shape (N_STATS,)
         Receives steps accepted, steps rejected, Jacobians evaluated.
 
@@ -250,24 +209,20 @@ def integrate_lane(
     n = N_STATES
     n_t = t_out.shape[0]
     out[:, :] = np.nan
-    pre_event_free_ige[:n_ev] = np.nan
+    pre_event[:n_ev] = np.nan
     stats[:] = 0
     r = derive(p)
     y = np.empty(n)
-    initial_state(r, y)
+    initial_state(r, binding, y)
     for i in range(r.shape[0]):
         if not math.isfinite(r[i]):
             return STATUS_NON_FINITE
-    max_dose = 0.0
-    for e in range(n_ev):
-        if ev_kind[e] != EVENT_APHERESIS:
-            max_dose = max(max_dose, ev_mg[e] * 1000.0 / r[K_MW])
     atol_v = np.empty(n)
-    _absolute_tolerance(r, max_dose, atol, atol_v)
+    absolute_tolerance(r, largest_dose(r, ev_kind, ev_mg, n_ev), atol, atol_v)
 
     f0 = np.empty(n)
-    jac = np.empty((n, n))
-    lu = np.empty((n, n))
+    jac = np.empty(N_JAC)
+    lu = np.empty(N_LU)
     k1 = np.empty(n)
     k2 = np.empty(n)
     k3 = np.empty(n)
@@ -296,9 +251,8 @@ def integrate_lane(
     while True:
         # events at t, then outputs at t
         while ie < n_ev and ev_t[ie] <= t:
-            _, e_free, _ = species(y, r, binding)
-            pre_event_free_ige[ie] = IGE_MW_KDA * e_free
-            _apply_event(y, r, binding, ev_kind[ie], ev_mg[ie])
+            pre_event[ie] = pre_event_value(y, r, binding)
+            apply_event(y, r, binding, ev_kind[ie], ev_mg[ie])
             ie += 1
             restart = True
         while io < n_t and t_out[io] <= t:
@@ -315,14 +269,14 @@ def integrate_lane(
         # adaptive steps from t to t_stop
         rhs(y, r, binding, f0)
         if restart:
-            h = _initial_step(y, f0, r, binding, atol_v, rtol, t_stop - t, ytmp, ftmp)
+            h = initial_step(y, f0, r, binding, atol_v, rtol, t_stop - t, ytmp, ftmp)
             first = True
             rejected_last = False
             h_old = h
             err_old_power = 1.0
             restart = False
         need_jac = True
-        if t_stop - t <= _NEGLIGIBLE * max(1.0, abs(t_stop)):
+        if t_stop - t <= NEGLIGIBLE * max(1.0, abs(t_stop)):
             # a gap far below any time scale of the model: nothing moves
             t = t_stop
         while t < t_stop:
@@ -401,23 +355,23 @@ def integrate_lane(
             if err <= 1.0:
                 # accepted: Gustafsson's predictive controller, one pow per step
                 err_power = error_power(err)
-                fac = _bounded_shrink(err_power / _SAFETY)
+                fac = bounded_shrink(err_power / SAFETY)
                 if not first:
                     # predictive factor from the last two errors and steps
-                    pred = (h_old / h_step) * err_power * err_power / (err_old_power * _SAFETY)
-                    fac = max(fac, _bounded_shrink(pred))
+                    pred = (h_old / h_step) * err_power * err_power / (err_old_power * SAFETY)
+                    fac = max(fac, bounded_shrink(pred))
                 h_new = h_step / fac
                 if rejected_last:
                     h_new = min(h_new, h_step)
                 first = False
                 rejected_last = False
                 h_old = h_step
-                err_old_power = max(_ERR_OLD_MIN_POWER, err_power)
+                err_old_power = max(ERR_OLD_MIN_POWER, err_power)
                 t = t_stop if last else t + h_step
                 for i in range(n):
                     # states are non-negative; undershoot within the tolerance is round-off
                     v = y_new[i]
-                    y[i] = 0.0 if (v < 0.0 and v > -_CLAMP * atol_v[i]) else v
+                    y[i] = 0.0 if (v < 0.0 and v > -CLAMP * atol_v[i]) else v
                 # a step cut short to land on a stop says little about the natural step
                 h = max(h, h_new) if (last and h_step < h) else h_new
                 stats[STAT_STEPS] += 1
@@ -430,9 +384,9 @@ def integrate_lane(
                 stats[STAT_REJECTED] += 1
                 rejected_last = True
                 if math.isfinite(err):
-                    h = h_step / _bounded_shrink(error_power(err) / _SAFETY)
+                    h = h_step / bounded_shrink(error_power(err) / SAFETY)
                 else:
-                    h = h_step * _FAC_MIN
+                    h = h_step * FAC_MIN
                 if h < 1e-14 * max(1.0, abs(t)):
                     return STATUS_STEP_UNDERFLOW
     return STATUS_OK

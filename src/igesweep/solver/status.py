@@ -14,3 +14,7 @@ STATUS_MEANINGS: dict[int, str] = {
     STATUS_NON_FINITE: "non_finite_state",
     STATUS_STEP_UNDERFLOW: "step_size_underflow",
 }
+
+#: Entries of the per-lane statistics vector: steps accepted, steps rejected, Jacobians formed.
+STAT_STEPS, STAT_REJECTED, STAT_JACOBIANS = 0, 1, 2
+N_STATS = 3

@@ -12,7 +12,7 @@ from igesweep.metrics import summary_metrics
 from igesweep.outputs import METRICS, OUTPUT_NAMES
 from igesweep.parameters import INDEX
 from igesweep.solver import STATUS_OK, solve_batch
-from igesweep.solver.lane import STAT_STEPS
+from igesweep.solver.status import STAT_STEPS
 from igesweep.sweep.plan import SweepPlan
 from igesweep.sweep.store import varying_parameters, write_chunk
 
@@ -44,7 +44,7 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     metrics = summary_metrics(
         plan.times, out["free_ige"], out["fceri_total"], out["threshold_fold"],
         batch.params[:, INDEX["fceri_baseline_per_cell"]], batch.event_day, batch.event_kind,
-        batch.n_events, res.pre_event_free_ige,
+        batch.n_events, res.pre_event,
         target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
         window_days=scen.metrics.window_days,
     )

@@ -16,12 +16,12 @@ import numpy as np
 
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError
-from igesweep.model import BINDING_CODES
+from igesweep.events import EVENT_CODES
+from igesweep.models.declaration import BINDING_CODES
 from igesweep.parameters import INDEX, REQUIRED_POSITIVE_WHEN, check_values
 from igesweep.resolve import events_of, resolve
 from igesweep.scenario import parse_scenario
 from igesweep.solver import LaneBatch
-from igesweep.solver.lane import EVENT_CODES
 from igesweep.sweep.population import TherapyVariability, apply_population, therapy_variability
 from igesweep.sweep.spec import Sweep, substitute
 

@@ -1,0 +1,558 @@
+"""Numba source generated from a model declaration.
+
+:func:`generate` turns a :class:`~igesweep.models.declaration.Model` into the
+text of a Python module holding every model-specific function the
+integrators call, for each binding option the model offers:
+
+========================  =====================================================
+``derive(p)``             lane constants (parameters and derived quantities)
+``initial_state``         the untreated steady state
+``absolute_tolerance``    per-state absolute tolerance
+``event_dose``            amount an event adds (for tolerance scales)
+``apply_event``           what an event does to the state
+``rhs``                   right-hand side
+``jacobian``              structural nonzeros of the exact Jacobian, flat
+``stage_factor``          LU of ``fac*I - J`` in the planned order, flat
+``stage_solve``           forward and back substitution with that factor
+``outputs_from_state``    the model's outputs
+``pre_event_value``       the output recorded before each event
+``*_group``               rhs, Jacobian+factor and solve over a lockstep group
+========================  =====================================================
+
+Everything is straight-line code with common subexpressions hoisted
+(SymPy's ``cse``), so a reader can audit it (``igesweep models show NAME
+--code``). The quasi-equilibrium variant is derived from the model's
+:class:`~igesweep.models.declaration.ReversibleBinding`: the slots of
+ligand and target carry totals, the species are recovered through
+:class:`~igesweep.models.functions.qe_complex`, and the Jacobian follows by
+the chain rule through the declared derivatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from igesweep.models.declaration import EVENT_MG, MAX_DOSE, Model
+from igesweep.models.functions import RUNTIME_NAMES, qe_complex
+from igesweep.models.sparse import EliminationPlan, plan_elimination
+
+_BINDING_CODE = {"full": "BINDING_FULL", "qe": "BINDING_QE"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The equations of one binding option, in the symbols of the state slots.
+
+    Attributes
+    ----------
+    binding : str
+        ``"full"`` or ``"qe"``.
+    rhs : list of sympy.Expr
+        Time derivative of each slot.
+    initial : list of sympy.Expr
+        Initial value of each slot.
+    outputs : list of sympy.Expr
+        Outputs in the model's order.
+    events : dict of str to list of (int, sympy.Expr)
+        Per event kind, the slots it changes and their new values.
+    jacobian : dict of (int, int) to sympy.Expr
+        Structurally nonzero entries ``d rhs_i / d slot_j``.
+    """
+
+    binding: str
+    rhs: list[sp.Expr]
+    initial: list[sp.Expr]
+    outputs: list[sp.Expr]
+    events: dict[str, list[tuple[int, sp.Expr]]]
+    jacobian: dict[tuple[int, int], sp.Expr]
+
+
+def _variant(model: Model, binding: str) -> Variant:
+    syms = [s.symbol for s in model.states]
+    index = {s: i for i, s in enumerate(syms)}
+    if binding == "full":
+        species: dict[sp.Symbol, sp.Expr] = {}
+        rhs = [model.rhs[s] for s in syms]
+        initial = [sp.sympify(s.initial) for s in model.states]
+    else:
+        b = model.binding
+        assert b is not None
+        cq = qe_complex(b.ligand, b.target, b.kd, b.kon)
+        species = {b.ligand: b.ligand - cq, b.target: b.target - cq, b.complex: cq}
+        rhs = []
+        initial = []
+        for s, st in zip(syms, model.states, strict=True):
+            if s in (b.ligand, b.target):
+                rhs.append((model.rhs[s] + model.rhs[b.complex]).xreplace(species))
+                init_c = model.states[index[b.complex]].initial
+                initial.append(sp.sympify(st.initial) + init_c)
+            elif s == b.complex:
+                rhs.append(sp.Integer(0))
+                initial.append(sp.Integer(0))
+            else:
+                rhs.append(model.rhs[s].xreplace(species))
+                initial.append(sp.sympify(st.initial))
+    outputs = [o.expr.xreplace(species) for o in model.outputs]
+    events: dict[str, list[tuple[int, sp.Expr]]] = {}
+    for ev in model.events:
+        new = {s: sp.sympify(ev.updates.get(s, s)).xreplace(species) for s in syms}
+        if binding == "qe":
+            b = model.binding
+            assert b is not None
+            new[b.ligand] = new[b.ligand] + new[b.complex]
+            new[b.target] = new[b.target] + new[b.complex]
+            new[b.complex] = b.complex  # the complex slot is unused (always 0) under QE
+        events[ev.kind] = [(index[s], new[s]) for s in syms if new[s] != s]
+    jac = {}
+    for i, f in enumerate(rhs):
+        for j, s in enumerate(syms):
+            d = sp.diff(f, s)
+            if d != 0:
+                jac[(i, j)] = d
+    return Variant(binding, rhs, initial, outputs, events, jac)
+
+
+class _Printer(PythonCodePrinter):
+    """Python printer that writes symbols by a name map and special functions by name."""
+
+    def __init__(self, names: dict[sp.Symbol, str]) -> None:
+        super().__init__({"allow_unknown_functions": True, "fully_qualified_modules": True})
+        self._names = names
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return self._names.get(expr, expr.name)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+
+@dataclass
+class _Block:
+    """Straight-line code assembled line by line."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str, indent: int) -> None:
+        self.lines.append("    " * indent + line)
+
+
+class Generator:
+    """Generated source of one model, built lazily from its declaration.
+
+    Parameters
+    ----------
+    model : Model
+        The declaration.
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.states = [s.symbol for s in model.states]
+        self.variants = {b: _variant(model, b) for b in model.bindings}
+        pattern = set()
+        for v in self.variants.values():
+            pattern |= set(v.jacobian)
+        #: Structural nonzeros of the Jacobian over every binding option, row-major.
+        self.jac_entries: list[tuple[int, int]] = sorted(pattern)
+        self.plan: EliminationPlan = plan_elimination(pattern, len(self.states))
+        self.factor_entries = self.plan.factor_entries()
+
+    # -- names ----------------------------------------------------------------------------------
+
+    @cached_property
+    def rate_symbols(self) -> list[sp.Symbol]:
+        """Lane constants the kernels read: derived quantities, then parameters, as used."""
+        used: set[sp.Symbol] = set()
+        for v in self.variants.values():
+            exprs = [*v.rhs, *v.initial, *v.outputs, *v.jacobian.values()]
+            exprs += [e for changes in v.events.values() for _, e in changes]
+            for e in exprs:
+                used |= sp.sympify(e).free_symbols
+        for s in self.model.states:
+            used |= sp.sympify(s.scale).free_symbols
+        for ev in self.model.events:
+            if ev.dose is not None:
+                used |= ev.dose.free_symbols
+        ordered = [d.symbol for d in self.model.derived] + [p.symbol for p in
+                                                             self.model.parameters]
+        return [s for s in ordered if s in used]
+
+    def _names(self) -> dict[sp.Symbol, str]:
+        names = {s: f"s_{s.name}" for s in self.states}
+        names.update({p.symbol: f"r_{p.name}" for p in self.model.parameters})
+        names.update({d.symbol: f"r_{d.name}" for d in self.model.derived})
+        names[EVENT_MG] = "mg"
+        names[MAX_DOSE] = "max_dose"
+        return names
+
+    def _emit(self, block: _Block, indent: int, assigns: Sequence[tuple[str, sp.Expr]],
+              load: Callable[[sp.Symbol], str | None]) -> None:
+        """Loads of the symbols used, common subexpressions, then the assignments."""
+        printer = _Printer(self._names())
+        exprs = [sp.sympify(e) for _, e in assigns]
+        temps = sp.numbered_symbols("x")
+        replacements, reduced = sp.cse(exprs, symbols=temps, order="none")
+        used: set[sp.Symbol] = set()
+        for e in [*reduced, *(r for _, r in replacements)]:
+            used |= e.free_symbols
+        for sym in self._load_order(used):
+            src = load(sym)
+            if src is not None:
+                block.add(f"{printer.doprint(sym)} = {src}", indent)
+        for sym, e in replacements:
+            block.add(f"{sym.name} = {printer.doprint(e)}", indent)
+        for (target, _), e in zip(assigns, reduced, strict=True):
+            code = repr(float(e)) if e.is_Number else printer.doprint(e)
+            block.add(f"{target} = {code}", indent)
+
+    def _load_order(self, used: Iterable[sp.Symbol]) -> list[sp.Symbol]:
+        order = {s: i for i, s in enumerate(self.states + self.rate_symbols)}
+        return sorted((s for s in used if s in order), key=order.__getitem__)
+
+    def _lane_load(self, y: str) -> Callable[[sp.Symbol], str | None]:
+        states = set(self.states)
+
+        def load(sym: sp.Symbol) -> str | None:
+            if sym in states:
+                return f"{y}[I_{sym.name}]"
+            if sym in self.rate_symbols:
+                return f"r[K_{sym.name}]"
+            return None
+
+        return load
+
+    def _group_load(self, oy: str) -> Callable[[sp.Symbol], str | None]:
+        states = set(self.states)
+
+        def load(sym: sp.Symbol) -> str | None:
+            if sym in states:
+                return f"ws[{oy} + I_{sym.name} * ROW + k]"
+            if sym in self.rate_symbols:
+                return f"ws[O_RATES + K_{sym.name} * ROW + k]"
+            return None
+
+        return load
+
+    def _by_binding(self, block: _Block, indent: int,
+                    body: Callable[[Variant, int], None]) -> None:
+        """One branch per binding option (the QE branch first)."""
+        variants = self.variants
+        if "qe" in variants:
+            block.add("if binding == BINDING_QE:", indent)
+            body(variants["qe"], indent + 1)
+            block.add("else:", indent)
+            body(variants["full"], indent + 1)
+        else:
+            body(variants["full"], indent)
+
+    # -- the module -----------------------------------------------------------------------------
+
+    def source(self) -> str:
+        """The whole generated module."""
+        parts = [self._header(), self._constants(), self._derive(), self._initial_state(),
+                 self._absolute_tolerance(), self._event_dose(), self._apply_event(),
+                 self._rhs(), self._jacobian(), self._stage_factor(), self._stage_solve(),
+                 self._outputs(), self._pre_event(), self._rhs_group(), self._factor_group(),
+                 self._stage_solve_group()]
+        return "\n\n".join(p.rstrip() for p in parts) + "\n"
+
+    def _header(self) -> str:
+        m = self.model
+        return "\n".join([
+            f'"""Generated from the declaration of model {m.name!r} (digest {m.digest()}).',
+            "",
+            f"{m.title}. Source: {m.source}.",
+            "Do not edit: change the model's module and the code is generated again.",
+            '"""',
+            "",
+            "import math",
+            "",
+            "import numpy as np",
+            "",
+            "from igesweep._jit import jit, jit_inline",
+            "from igesweep.events import EVENT_APHERESIS, EVENT_IV, EVENT_SC",
+            "from igesweep.models.declaration import BINDING_FULL, BINDING_QE",
+            f"from igesweep.models.runtime import {', '.join(RUNTIME_NAMES)}",
+        ])
+
+    def _constants(self) -> str:
+        m = self.model
+        lines = [f"MODEL_NAME = {m.name!r}", f"MODEL_DIGEST = {m.digest()!r}",
+                 f"N_STATES = {len(m.states)}", f"N_PARAMETERS = {len(m.parameters)}",
+                 f"N_RATES = {len(self.rate_symbols)}", f"N_OUTPUTS = {len(m.outputs)}",
+                 f"N_JAC = {len(self.jac_entries)}", f"N_LU = {len(self.factor_entries)}",
+                 f"BINDINGS = {tuple(m.bindings)!r}",
+                 "STIFFNESS_COLUMNS = "
+                 f"{tuple(m.parameter_names.index(k) for k in m.stiffness_keys)!r}"]
+        lines += [f"{k} = {float(v)!r}" for k, v in sorted(m.constants.items())]
+        lines += [f"I_{s.name} = {i}" for i, s in enumerate(m.states)]
+        lines += [f"P_{p.name} = {i}" for i, p in enumerate(m.parameters)]
+        lines += [f"K_{s.name} = {i}" for i, s in enumerate(self.rate_symbols)]
+        order = ", ".join(m.states[k].name for k in self.plan.order)
+        lines.append(f"# elimination order of the stage matrix: {order}; fill-in: "
+                     f"{len(self.plan.fill)} entries")
+        return "\n".join(lines)
+
+    def _derive(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def derive(p):", 0)
+        b.add('"""Lane constants (derived quantities and parameters) of one parameter row."""', 1)
+        printer = _Printer(self._names())
+        needed: set[sp.Symbol] = set(self.rate_symbols)
+        for d in self.model.derived:
+            needed |= d.expr.free_symbols
+        for p in self.model.parameters:
+            if p.symbol in needed:
+                b.add(f"r_{p.name} = p[P_{p.name}]", 1)
+        for d in self.model.derived:
+            b.add(f"r_{d.name} = {printer.doprint(d.expr)}", 1)
+        b.add("r = np.empty(N_RATES)", 1)
+        for s in self.rate_symbols:
+            b.add(f"r[K_{s.name}] = r_{s.name}", 1)
+        b.add("return r", 1)
+        return "\n".join(b.lines)
+
+    def _initial_state(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def initial_state(r, binding, y):", 0)
+        b.add('"""Write the untreated steady state into ``y``."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            self._emit(b, ind, [(f"y[I_{s.name}]", e) for s, e in zip(self.states, v.initial,
+                                                                       strict=True)],
+                       self._lane_load("y"))
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _absolute_tolerance(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def absolute_tolerance(r, max_dose, atol, out):", 0)
+        b.add('"""``atol`` times each state\'s natural scale; ``max_dose``: largest dose."""', 1)
+        self._emit(b, 1, [(f"out[I_{s.name}]", atol_expr) for s, atol_expr in
+                          ((s, sp.Symbol("atol") * s.scale) for s in self.model.states)],
+                   self._lane_load("y"))
+        return "\n".join(b.lines)
+
+    def _event_dose(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def event_dose(r, kind, mg):", 0)
+        b.add('"""Amount an event of ``kind`` and ``mg`` adds (0 for events that add none)."""',
+              1)
+        b.add("dose = 0.0", 1)
+        first = True
+        for ev in self.model.events:
+            if ev.dose is None:
+                continue
+            b.add(f"{'if' if first else 'elif'} kind == EVENT_{ev.kind.upper()}:", 1)
+            self._emit(b, 2, [("dose", ev.dose)], self._lane_load("y"))
+            first = False
+        b.add("return dose", 1)
+        return "\n".join(b.lines)
+
+    def _apply_event(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def apply_event(y, r, binding, kind, mg):", 0)
+        b.add('"""Apply an event of ``kind`` (amount ``mg``) to the state ``y`` in place."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            first = True
+            for ev in self.model.events:
+                changes = v.events[ev.kind]
+                b.add(f"{'if' if first else 'elif'} kind == EVENT_{ev.kind.upper()}:", ind)
+                first = False
+                if not changes:
+                    b.add("pass", ind + 1)
+                    continue
+                temps = [(f"new_{self.states[i].name}", e) for i, e in changes]
+                self._emit(b, ind + 1, temps, self._lane_load("y"))
+                for i, _ in changes:
+                    name = self.states[i].name
+                    b.add(f"y[I_{name}] = new_{name}", ind + 1)
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _rhs(self) -> str:
+        b = _Block()
+        b.add("@jit_inline", 0)
+        b.add("def rhs(y, r, binding, dy):", 0)
+        b.add('"""Right-hand side, written into ``dy``."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            self._emit(b, ind, [(f"dy[I_{s.name}]", e) for s, e in zip(self.states, v.rhs,
+                                                                        strict=True)],
+                       self._lane_load("y"))
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _jacobian(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def jacobian(y, r, binding, jac):", 0)
+        b.add('"""Structural nonzeros of the Jacobian, flat in ``JAC_ENTRIES`` order."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            self._emit(b, ind, [(f"jac[{n}]", v.jacobian.get(ij, sp.Integer(0)))
+                                for n, ij in enumerate(self.jac_entries)],
+                       self._lane_load("y"))
+
+        self._by_binding(b, 1, body)
+        entries = ", ".join(f"({i}, {j})" for i, j in self.jac_entries)
+        return f"JAC_ENTRIES = ({entries},)\n\n\n" + "\n".join(b.lines)
+
+    # -- LU of the stage matrix -----------------------------------------------------------------
+
+    def _factor_lines(self, b: _Block, ind: int, jac: Callable[[int], str],
+                      store: Callable[[int], str]) -> None:
+        """``fac*I - J`` reduced in the planned order; ``check`` sums every pivot and entry."""
+        n = len(self.states)
+        pos = {ij: k for k, ij in enumerate(self.jac_entries)}
+        entries = set(self.jac_entries) | {(i, i) for i in range(n)} | set(self.plan.fill)
+        for i, j in sorted(entries):
+            j_ij = jac(pos[(i, j)]) if (i, j) in pos else None
+            if i == j:
+                b.add(f"m_{i}_{j} = fac - {j_ij}" if j_ij else f"m_{i}_{j} = fac", ind)
+            else:
+                b.add(f"m_{i}_{j} = -{j_ij}" if j_ij else f"m_{i}_{j} = 0.0", ind)
+        checks = []
+        for k, rows, cols in self.plan.steps:
+            b.add(f"inv_{k} = 1.0 / m_{k}_{k}", ind)
+            checks += [f"m_{k}_{k}", f"inv_{k}"]
+            for i in rows:
+                b.add(f"l_{i}_{k} = m_{i}_{k} * inv_{k}", ind)
+                for j in cols:
+                    b.add(f"m_{i}_{j} = m_{i}_{j} - l_{i}_{k} * m_{k}_{j}", ind)
+        stored = []
+        for slot, (kind, i, j) in enumerate(self.factor_entries):
+            value = {"inv": f"inv_{i}", "l": f"l_{i}_{j}", "u": f"m_{i}_{j}"}[kind]
+            b.add(f"{store(slot)} = {value}", ind)
+            if kind != "inv":
+                stored.append(value)
+        # one test catches a zero pivot (reciprocal inf) and any NaN or inf in the factor
+        b.add("check = " + " + ".join(checks + stored), ind)
+
+    def _solve_lines(self, b: _Block, ind: int, vec: Callable[[int], str],
+                     lu: Callable[[int], str]) -> None:
+        slot = {e: k for k, e in enumerate(self.factor_entries)}
+        n = len(self.states)
+        for i in range(n):
+            b.add(f"b_{i} = {vec(i)}", ind)
+        for k, rows, _ in self.plan.steps:
+            for i in rows:
+                b.add(f"b_{i} = b_{i} - {lu(slot[('l', i, k)])} * b_{k}", ind)
+        for k, _, cols in reversed(self.plan.steps):
+            terms = "".join(f" - {lu(slot[('u', k, j)])} * b_{j}" for j in cols)
+            inv = lu(slot[("inv", k, k)])
+            b.add(f"b_{k} = (b_{k}{terms}) * {inv}" if terms else f"b_{k} = b_{k} * {inv}", ind)
+        for i in range(n):
+            b.add(f"{vec(i)} = b_{i}", ind)
+
+    def _stage_factor(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def stage_factor(jac, fac, lu):", 0)
+        b.add('"""LU of ``fac*I - J`` in the planned order into ``lu``; ``False`` if unusable."""',
+              1)
+        self._factor_lines(b, 1, lambda n: f"jac[{n}]", lambda s: f"lu[{s}]")
+        b.add("return math.isfinite(check)", 1)
+        return "\n".join(b.lines)
+
+    def _stage_solve(self) -> str:
+        b = _Block()
+        b.add("@jit_inline", 0)
+        b.add("def stage_solve(lu, b):", 0)
+        b.add('"""Solve ``(fac*I - J) x = b`` in place with the factor of ``stage_factor``."""',
+              1)
+        self._solve_lines(b, 1, lambda i: f"b[{i}]", lambda s: f"lu[{s}]")
+        return "\n".join(b.lines)
+
+    def _outputs(self) -> str:
+        b = _Block()
+        b.add("@jit", 0)
+        b.add("def outputs_from_state(y, r, binding, out):", 0)
+        b.add('"""The outputs at one time, in the model\'s order, into ``out``."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            self._emit(b, ind, [(f"out[{n}]", e) for n, e in enumerate(v.outputs)],
+                       self._lane_load("y"))
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _pre_event(self) -> str:
+        b = _Block()
+        n = self.model.output_names.index(self.model.pre_event_output)
+        b.add("@jit", 0)
+        b.add("def pre_event_value(y, r, binding):", 0)
+        b.add(f'"""Output {self.model.pre_event_output!r}, recorded just before each event."""',
+              1)
+
+        def body(v: Variant, ind: int) -> None:
+            self._emit(b, ind, [("value", v.outputs[n])], self._lane_load("y"))
+            b.add("return value", ind)
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    # -- lockstep groups ------------------------------------------------------------------------
+
+    def _rhs_group(self) -> str:
+        b = _Block()
+        b.add("@jit_inline", 0)
+        b.add("def rhs_group(ws, oy, od, binding, w):", 0)
+        b.add('"""``rhs`` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            b.add("for k in range(w):", ind)
+            self._emit(b, ind + 1, [(f"ws[od + I_{s.name} * ROW + k]", e)
+                                    for s, e in zip(self.states, v.rhs, strict=True)],
+                       self._group_load("oy"))
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _factor_group(self) -> str:
+        b = _Block()
+        b.add("@jit_inline", 0)
+        b.add("def factor_group(ws, fac, w, binding, lane_ok):", 0)
+        b.add('"""Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass."""', 1)
+
+        def body(v: Variant, ind: int) -> None:
+            b.add("for k in range(w):", ind)
+            self._emit(b, ind + 1, [(f"j_{n}", v.jacobian.get(ij, sp.Integer(0)))
+                                    for n, ij in enumerate(self.jac_entries)],
+                       self._group_load("O_Y"))
+            self._factor_lines(b, ind + 1, lambda n: f"j_{n}",
+                               lambda s: f"ws[O_LU + {s} * ROW + k]")
+            b.add("lane_ok[k] = math.isfinite(check)", ind + 1)
+
+        self._by_binding(b, 1, body)
+        return "\n".join(b.lines)
+
+    def _stage_solve_group(self) -> str:
+        b = _Block()
+        b.add("@jit_inline", 0)
+        b.add("def stage_solve_group(ws, ob, w):", 0)
+        b.add('"""``stage_solve`` of lanes ``0..w-1`` in place on the vector at offset ``ob``."""',
+              1)
+        b.add("for k in range(w):", 1)
+        self._solve_lines(b, 2, lambda i: f"ws[ob + {i} * ROW + k]",
+                          lambda s: f"ws[O_LU + {s} * ROW + k]")
+        return "\n".join(b.lines)
+
+
+def generate(model: Model) -> str:
+    """The generated source of ``model`` (see the module docstring for its functions)."""
+    return Generator(model).source()

@@ -1,0 +1,67 @@
+"""Special functions of model equations: SymPy side (with derivatives) and compiled side.
+
+Each function is a SymPy ``Function`` whose derivatives are declared, so that
+Jacobians come out exact, and a compiled twin of the same name in
+:mod:`igesweep.models.runtime` that the generated code calls. They exist
+where a plain expression would divide 0 by 0 (an Emax term of a therapy
+without that effect) or lose digits to cancellation (the quasi-equilibrium
+complex).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class emax(sp.Function):
+    """``kmax*x/(ec50 + x)``, and 0 when ``kmax == 0`` (whatever ``ec50``)."""
+
+    nargs = 3
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        kmax, ec50, x = self.args
+        if argindex == 3:
+            return emax_slope(kmax, ec50, x)
+        raise sp.ArgumentIndexError(self, argindex)
+
+
+class emax_slope(sp.Function):
+    """``d emax / d x = kmax*ec50/(ec50 + x)**2``, 0 when ``kmax == 0``."""
+
+    nargs = 3
+
+
+class qe_complex(sp.Function):
+    """Complex at quasi-equilibrium from totals ``a``, ``b`` and ``kd``; 0 when ``kon == 0``.
+
+    ``C = (S - sqrt(S**2 - 4ab))/2`` with ``S = a + b + kd``, evaluated as
+    ``2ab/(S + sqrt(...))`` with the discriminant written without
+    cancellation (model.md §5b).
+    """
+
+    nargs = 4
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        a, b, kd, kon = self.args
+        sq = qe_sqrt(a, b, kd)
+        if argindex == 1:
+            return qe_slope(b - self, sq, kon)
+        if argindex == 2:
+            return qe_slope(a - self, sq, kon)
+        raise sp.ArgumentIndexError(self, argindex)
+
+
+class qe_sqrt(sp.Function):
+    """``sqrt((a + b + kd)**2 - 4ab)``, written without cancellation."""
+
+    nargs = 3
+
+
+class qe_slope(sp.Function):
+    """``free_other/sq``: derivative of the QE complex in one total; 0 when ``kon == 0``."""
+
+    nargs = 3
+
+
+#: Names the generated code imports from :mod:`igesweep.models.runtime`.
+RUNTIME_NAMES: tuple[str, ...] = ("emax", "emax_slope", "qe_complex", "qe_sqrt", "qe_slope")

@@ -1,0 +1,47 @@
+"""Compiled twins of :mod:`igesweep.models.functions`, called by generated kernel code.
+
+Written as selects rather than early returns so that lane loops over them
+vectorise.
+"""
+
+from __future__ import annotations
+
+import math
+
+from igesweep._jit import jit_inline
+
+
+@jit_inline
+def emax(kmax: float, ec50: float, x: float) -> float:
+    """``kmax*x/(ec50 + x)``; 0 when ``kmax == 0``."""
+    v = kmax * x / (ec50 + x)
+    return 0.0 if kmax == 0.0 else v
+
+
+@jit_inline
+def emax_slope(kmax: float, ec50: float, x: float) -> float:
+    """``kmax*ec50/(ec50 + x)**2``; 0 when ``kmax == 0``."""
+    v = kmax * ec50 / ((ec50 + x) * (ec50 + x))
+    return 0.0 if kmax == 0.0 else v
+
+
+@jit_inline
+def qe_sqrt(a: float, b: float, kd: float) -> float:
+    """``sqrt((a + b + kd)**2 - 4ab)`` as ``sqrt((a - b)**2 + kd*(2(a + b) + kd))``."""
+    disc = (a - b) * (a - b) + kd * (2.0 * (a + b) + kd)
+    return math.sqrt(max(disc, 0.0))
+
+
+@jit_inline
+def qe_complex(a: float, b: float, kd: float, kon: float) -> float:
+    """Complex at quasi-equilibrium, ``2ab/(a + b + kd + sqrt(...))``; 0 if ``kon == 0``."""
+    den = a + b + kd + qe_sqrt(a, b, kd)
+    c = 2.0 * a * b / den
+    return 0.0 if (kon == 0.0 or not den > 0.0) else c
+
+
+@jit_inline
+def qe_slope(free_other: float, sq: float, kon: float) -> float:
+    """``free_other/sq``, the derivative of the QE complex in one total; 0 if ``kon == 0``."""
+    v = free_other / sq
+    return 0.0 if kon == 0.0 else v

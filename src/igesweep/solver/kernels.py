@@ -1,0 +1,142 @@
+"""Compiled kernels of a model: its generated functions and the integrator templates, as one module.
+
+For a model, :func:`kernel_source` writes the source of one module: the
+code generated from the model's declaration
+(:func:`igesweep.models.codegen.generate`), then the text of the integrator
+templates :mod:`.lane`, :mod:`.group` and :mod:`.drivers` without their
+imports of the generated names (:mod:`igesweep.solver.interface`) and of
+each other, which the module defines itself.
+:func:`load_kernels` writes that module once into the kernel cache and
+imports it, so Numba's on-disk cache finds its compiled code in later
+processes. The cache lives beside Numba's (:mod:`igesweep._jit`), in a
+directory named after a hash of igesweep's sources; a model declared
+outside the package is cached under its declaration's digest.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from igesweep._jit import CACHE_DIR
+
+if TYPE_CHECKING:
+    from igesweep.models.declaration import Model
+
+#: Integrator templates, in the order they are appended to the generated code.
+TEMPLATES: tuple[str, ...] = ("lane.py", "group.py", "drivers.py")
+#: Imports a template drops: the stand-ins of generated names, the other templates, and
+#: ``from __future__`` (which must open a module).
+_DROPPED_IMPORTS = frozenset({"__future__", "igesweep.solver.interface"} | {
+    f"igesweep.solver.{name.removesuffix('.py')}" for name in TEMPLATES})
+_LOADED: dict[str, ModuleType] = {}
+_LOCK = threading.Lock()
+
+
+def template_source(name: str) -> str:
+    """Text of one integrator template without the imports in :data:`_DROPPED_IMPORTS`."""
+    text = (Path(__file__).parent / name).read_text()
+    lines = text.splitlines(keepends=True)
+    for node in reversed(ast.parse(text).body):
+        if isinstance(node, ast.ImportFrom) and node.module in _DROPPED_IMPORTS:
+            assert node.end_lineno is not None
+            del lines[node.lineno - 1:node.end_lineno]
+    return "".join(lines)
+
+
+def kernel_source(model: Model) -> str:
+    """Source of the compiled module of ``model``: generated code, then the templates."""
+    from igesweep.models.codegen import generate
+
+    parts = [generate(model)]
+    for name in TEMPLATES:
+        parts.append(f"# ---- integrator template: igesweep/solver/{name} ----\n"
+                     + template_source(name))
+    return "\n\n".join(parts)
+
+
+def _kernel_dir() -> Path:
+    base = Path(CACHE_DIR) if CACHE_DIR is not None else Path(
+        tempfile.gettempdir()) / f"igesweep-kernels-{os.getuid()}"
+    path = base / "kernels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _module_name(model_name: str, key: str) -> str:
+    return "igesweep_kernels_" + re.sub(r"\W", "_", model_name) + "_" + key
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` unless an identical file is there (atomic, race-safe).
+
+    Rewriting an identical file would change its time stamp and make Numba
+    discard its cache, so an existing file with the same content is kept.
+    """
+    if path.exists() and path.read_text() == text:
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _import(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_kernels(model: str | Model) -> ModuleType:
+    """The compiled kernel module of a model, generated and written on first use.
+
+    Parameters
+    ----------
+    model : str or Model
+        A registered model's name (:func:`igesweep.models.model_names`), or a
+        declaration.
+
+    Returns
+    -------
+    module
+        Holds the generated functions, ``integrate_lane``, ``integrate_group``
+        and the batch drivers ``run_lanes_*`` and ``run_groups_*``.
+    """
+    from igesweep.models import registered_module
+
+    if isinstance(model, str):
+        registered_module(model)  # a clear error for an unknown name
+        key = f"{model}:registered"
+    else:
+        key = f"{model.name}:{model.digest()}"
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        if isinstance(model, str):
+            name = _module_name(model, "pkg")
+            path = _kernel_dir() / f"{name}.py"
+            if not path.exists():
+                from igesweep.models import get_model
+
+                _write_once(path, kernel_source(get_model(model)))
+        else:
+            text = kernel_source(model)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            name = _module_name(model.name, digest)
+            path = _kernel_dir() / f"{name}.py"
+            _write_once(path, text)
+        module = _import(path, name)
+        _LOADED[key] = module
+        return module
