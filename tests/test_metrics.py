@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from igesweep.events import EVENT_APHERESIS, EVENT_SC
 from igesweep.metrics import summary_metrics
-from igesweep.solver.lane import EVENT_APHERESIS, EVENT_SC
 
 
 def test_metrics_on_a_hand_made_trajectory():

@@ -1,12 +1,15 @@
 """Names, units and meanings of the outputs and summary metrics (model.md §7).
 
-The kernel writes outputs in the order of :data:`OUTPUTS`; every dataset,
-store and report takes units and long names from here.
+Outputs are declared by the model (:mod:`igesweep.models`); :data:`OUTPUTS`
+lists the default model's, in the order its kernels write them, for stores,
+analyses and reports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from igesweep.models import DEFAULT_MODEL, get_model
 
 
 @dataclass(frozen=True)
@@ -18,18 +21,9 @@ class Variable:
     long_name: str
 
 
-OUTPUTS: tuple[Variable, ...] = (
-    Variable("free_ige", "ng/mL", "free serum IgE"),
-    Variable("total_ige", "IU/mL", "total serum IgE (free + drug-bound)"),
-    Variable("free_drug", "ug/mL", "free drug in serum"),
-    Variable("complex", "nM", "drug–IgE complex in serum"),
-    Variable("fceri_total", "1/cell", "FcεRI per cell (free + IgE-bound + drug-bound)"),
-    Variable("fceri_occupancy", "1", "fraction of FcεRI occupied by IgE"),
-    Variable("threshold_fold", "1", "allergen activation threshold relative to untreated"),
-    Variable("bcell_pool", "1", "IgE+ B-cell pool relative to untreated"),
-    Variable("effector_pool", "1", "effector-cell pool relative to untreated"),
-    Variable("effector_response", "1", "effector response relative to untreated"),
-)
+#: Outputs of the default model, in the order its kernels write them.
+OUTPUTS: tuple[Variable, ...] = tuple(
+    Variable(o.name, o.unit, o.long_name) for o in get_model(DEFAULT_MODEL).outputs)
 OUTPUT_NAMES: tuple[str, ...] = tuple(v.name for v in OUTPUTS)
 
 METRICS: tuple[Variable, ...] = (

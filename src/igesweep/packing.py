@@ -18,7 +18,7 @@ def pack_lanes(lanes: Sequence[Lane], times: np.ndarray) -> LaneBatch:
     Parameters
     ----------
     lanes : sequence of Lane
-        Lanes to integrate.
+        Lanes to integrate, all of one model.
     times : ndarray, shape (n_times,)
         Strictly increasing output days shared by every lane.
 
@@ -28,6 +28,9 @@ def pack_lanes(lanes: Sequence[Lane], times: np.ndarray) -> LaneBatch:
         Event arrays are padded to the largest event count (at least 1).
     """
     n = len(lanes)
+    models = {lane.model for lane in lanes}
+    if len(models) != 1:
+        raise ValueError(f"a batch holds lanes of one model, got {sorted(models)}")
     max_events = max([len(lane.events) for lane in lanes] + [1])
     event_day = np.zeros((n, max_events))
     event_kind = np.zeros((n, max_events), dtype=np.int64)
@@ -47,4 +50,5 @@ def pack_lanes(lanes: Sequence[Lane], times: np.ndarray) -> LaneBatch:
         event_mg=event_mg,
         n_events=n_events,
         times=np.asarray(times, dtype=np.float64)[None, :],
+        model=models.pop(),
     )

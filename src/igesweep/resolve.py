@@ -14,6 +14,7 @@ import numpy as np
 
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError, unknown_name_message
+from igesweep.models import DEFAULT_MODEL, get_model
 from igesweep.parameters import BY_NAME, PARAMETER_NAMES, check_values
 from igesweep.scenario import ExplicitRegimen, RepeatingRegimen, Scenario
 
@@ -36,12 +37,15 @@ class Lane:
         ``(day, kind, mg)`` sorted by day; kind is ``sc``, ``iv`` or ``apheresis``.
     binding : str
         ``full`` or ``qe``.
+    model : str
+        The model the lane runs (a name for :func:`igesweep.models.get_model`).
     """
 
     therapy: str
     values: dict[str, float]
     events: tuple[tuple[float, str, float], ...]
     binding: str
+    model: str = DEFAULT_MODEL
 
     def parameter_vector(self) -> np.ndarray:
         """Values in :data:`igesweep.parameters.PARAMETER_NAMES` order."""
@@ -93,9 +97,37 @@ def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None)
         problems.append((f"{section}.{name}", message + " (after applying the catalogue)"))
     if problems:
         raise InputError(problems, source)
+    check_model(scenario, source)
     return Lane(
         therapy=scenario.therapy,
         values=values,
         events=events_of(scenario, catalogue),
         binding=scenario.binding,
+        model=scenario.model,
     )
+
+
+def check_model(scenario: Scenario, source: str | None = None) -> None:
+    """Refuse a model whose parameters or binding options the scenario cannot supply.
+
+    Scenarios, the catalogue and sweeps give values for the parameters of
+    :data:`igesweep.parameters.PARAMETER_NAMES`; a model must take exactly
+    those, in that order.
+
+    Raises
+    ------
+    InputError
+        Naming the model and the parameters or binding option that do not match.
+    """
+    model = get_model(scenario.model)
+    if model.parameter_names != PARAMETER_NAMES:
+        missing = [n for n in model.parameter_names if n not in PARAMETER_NAMES]
+        unused = [n for n in PARAMETER_NAMES if n not in model.parameter_names]
+        raise InputError([("model", f"model {model.name!r} takes parameters the catalogue does "
+                                    f"not supply {missing} or not those it does {unused}; "
+                                    f"allowed: models with the parameters of {DEFAULT_MODEL}")],
+                         source)
+    if scenario.binding not in model.bindings:
+        raise InputError([("binding", f"model {model.name!r} offers binding "
+                                      f"{' | '.join(model.bindings)}, got {scenario.binding!r}")],
+                         source)

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from igesweep.errors import InputError, unknown_name_message
+from igesweep.models import DEFAULT_MODEL
 from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
@@ -206,9 +207,20 @@ Times = Annotated[
 ]
 
 
+def _known_model(name: str) -> str:
+    from igesweep.models import get_model
+
+    try:
+        get_model(name)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    return name
+
+
 class Scenario(_Model):
     """A validated scenario (model.md §9)."""
 
+    model: Annotated[str, Strict(), AfterValidator(_known_model)] = DEFAULT_MODEL
     therapy: Annotated[str, Strict()]
     therapy_params: TherapyOverrides = TherapyOverrides()  # type: ignore[valid-type]
     patient: PatientOverrides = PatientOverrides()  # type: ignore[valid-type]

@@ -13,7 +13,8 @@ import yaml
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.events import EVENT_CODES
 from igesweep.metrics import summary_metrics
-from igesweep.outputs import METRICS, OUTPUTS
+from igesweep.models import get_model
+from igesweep.outputs import METRICS
 from igesweep.packing import pack_lanes
 from igesweep.parameters import BY_NAME, PARAMETER_NAMES
 from igesweep.provenance import provenance_attrs
@@ -65,7 +66,8 @@ def simulate(
     Returns
     -------
     xarray.Dataset
-        Coordinate ``time`` (day), the ten outputs of model.md §7 on ``time``,
+        Coordinate ``time`` (day), the outputs of the scenario's model on ``time``
+        (model.md §7 for igesweep-1),
         the summary metrics and ``status`` as scalars, the events on an
         ``event`` dimension, every parameter value and the provenance as
         attributes. Each variable has ``units`` and ``long_name``.
@@ -84,7 +86,8 @@ def simulate(
     batch = pack_lanes([lane], times)
     result = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
                          max_steps=scen.solver.max_steps, parallel=parallel)
-    outputs = {v.name: result.outputs[i] for i, v in enumerate(OUTPUTS)}
+    model = get_model(lane.model)
+    outputs = {v.name: result.outputs[i] for i, v in enumerate(model.outputs)}
     metrics = summary_metrics(
         times, outputs["free_ige"], outputs["fceri_total"], outputs["threshold_fold"],
         batch.params[:, PARAMETER_NAMES.index("fceri_baseline_per_cell")],
@@ -93,7 +96,7 @@ def simulate(
         window_days=scen.metrics.window_days,
     )
     ds = xr.Dataset(coords={"time": ("time", times, {"units": "day", "long_name": "time"})})
-    for v in OUTPUTS:
+    for v in model.outputs:
         ds[v.name] = ("time", outputs[v.name][0], {"units": v.unit, "long_name": v.long_name})
     for v in METRICS:
         ds[v.name] = ((), metrics[v.name][0], {"units": v.unit, "long_name": v.long_name})
@@ -103,6 +106,8 @@ def simulate(
     ds.attrs.update(lane_attrs(lane))
     ds.attrs.update(solver_attrs(scen))
     ds.attrs.update({
+        "model": model.name,
+        "model_digest": model.digest(),
         "metric_target_free_ige_ng_ml": scen.metrics.target_free_ige_ng_ml,
         "n_steps": int(result.stats[0, STAT_STEPS]),
         "n_rejected_steps": int(result.stats[0, STAT_REJECTED]),

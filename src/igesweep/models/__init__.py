@@ -2,6 +2,8 @@
 
 ``igesweep-1`` is the model of docs/model.md. :func:`get_model` returns a
 declaration; :func:`igesweep.solver.kernels.load_kernels` its compiled kernels.
+Besides the registered names, a model declared in any importable module is
+named ``package.module:ATTRIBUTE`` (a :class:`~.declaration.Model` instance).
 """
 
 from __future__ import annotations
@@ -25,20 +27,32 @@ def model_names() -> tuple[str, ...]:
     return tuple(MODEL_MODULES)
 
 
-def registered_module(name: str) -> str:
-    """Module path of the registered model ``name``.
+def is_registered(name: str) -> bool:
+    """Whether ``name`` is a registered model (not a ``module:ATTRIBUTE`` reference)."""
+    return name in MODEL_MODULES
+
+
+def get_model(name: str) -> Model:
+    """The declaration of model ``name``: a registered name or ``package.module:ATTRIBUTE``.
 
     Raises
     ------
     KeyError
-        With the allowed names, when ``name`` is not registered.
+        With the allowed names, when ``name`` is neither registered nor an
+        importable reference to a model declaration.
     """
+    from igesweep.models.declaration import Model
+
+    if name in MODEL_MODULES:
+        return importlib.import_module(MODEL_MODULES[name]).MODEL
+    allowed = f"allowed: {', '.join(MODEL_MODULES)}, or package.module:ATTRIBUTE"
+    module, sep, attribute = name.partition(":")
+    if not sep or not module or not attribute:
+        raise KeyError(f"unknown model {name!r}; {allowed}")
     try:
-        return MODEL_MODULES[name]
-    except KeyError:
-        raise KeyError(f"unknown model {name!r}; allowed: {', '.join(MODEL_MODULES)}") from None
-
-
-def get_model(name: str) -> Model:
-    """The declaration of the registered model ``name``."""
-    return importlib.import_module(registered_module(name)).MODEL
+        model = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise KeyError(f"model {name!r} cannot be loaded ({exc}); {allowed}") from None
+    if not isinstance(model, Model):
+        raise KeyError(f"{name!r} is a {type(model).__name__}, not a model declaration")
+    return model

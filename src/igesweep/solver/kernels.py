@@ -105,8 +105,8 @@ def load_kernels(model: str | Model) -> ModuleType:
     Parameters
     ----------
     model : str or Model
-        A registered model's name (:func:`igesweep.models.model_names`), or a
-        declaration.
+        A registered model's name (:func:`igesweep.models.model_names`), a
+        ``package.module:ATTRIBUTE`` reference, or a declaration.
 
     Returns
     -------
@@ -114,13 +114,11 @@ def load_kernels(model: str | Model) -> ModuleType:
         Holds the generated functions, ``integrate_lane``, ``integrate_group``
         and the batch drivers ``run_lanes_*`` and ``run_groups_*``.
     """
-    from igesweep.models import registered_module
+    from igesweep.models import get_model, is_registered
 
-    if isinstance(model, str):
-        registered_module(model)  # a clear error for an unknown name
-        key = f"{model}:registered"
-    else:
-        key = f"{model.name}:{model.digest()}"
+    if isinstance(model, str) and not is_registered(model):
+        model = get_model(model)  # a declaration in a user's module, or a clear KeyError
+    key = f"{model}:registered" if isinstance(model, str) else f"{model.name}:{model.digest()}"
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -128,8 +126,6 @@ def load_kernels(model: str | Model) -> ModuleType:
             name = _module_name(model, "pkg")
             path = _kernel_dir() / f"{name}.py"
             if not path.exists():
-                from igesweep.models import get_model
-
                 _write_once(path, kernel_source(get_model(model)))
         else:
             text = kernel_source(model)

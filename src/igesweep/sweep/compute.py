@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from igesweep.metrics import summary_metrics
-from igesweep.outputs import METRICS, OUTPUT_NAMES
+from igesweep.models import get_model
+from igesweep.outputs import METRICS
 from igesweep.parameters import INDEX
 from igesweep.solver import STATUS_OK, solve_batch
 from igesweep.solver.status import STAT_STEPS
@@ -40,7 +41,7 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     outputs = res.outputs
     outputs[:, failed, :] = np.nan
     n_t = len(plan.times)
-    out = {name: outputs[i] for i, name in enumerate(OUTPUT_NAMES)}
+    out = {o.name: outputs[i] for i, o in enumerate(get_model(batch.model_name).outputs)}
     metrics = summary_metrics(
         plan.times, out["free_ige"], out["fceri_total"], out["threshold_fold"],
         batch.params[:, INDEX["fceri_baseline_per_cell"]], batch.event_day, batch.event_kind,

@@ -151,7 +151,7 @@ class SweepPlan:
             params=params, binding=binding,
             event_day=self.event_day[regimen], event_kind=self.event_kind[regimen],
             event_mg=self.event_mg[regimen], n_events=self.n_events[regimen],
-            times=self.times[None, :],
+            times=self.times[None, :], model=self.sweep.scenario.model,
         )
         return batch, block
 
