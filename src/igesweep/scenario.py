@@ -129,17 +129,21 @@ class TimeGrid(_Model):
 class SolverOptions(_Model):
     """Tolerances and limits of the compiled integrator.
 
-    ``lockstep: true`` lets a sweep integrate lanes with identical events and
-    output days in SIMD groups sharing one step size (about 2x faster on
-    sweep grids); each lane then matches ``simulate`` within the accuracy
-    contract (model.md §8) rather than bit for bit, and depends at the level
-    of the tolerance on the lanes it was grouped with.
+    ``lockstep`` (default ``true``) lets a sweep integrate the lanes of a chunk
+    with identical events and output days in SIMD groups sharing one step
+    size (about 2x faster on sweep grids); each lane then matches
+    ``simulate`` within the accuracy contract (model.md §8) rather than bit
+    for bit, and depends at the level of the tolerance on the lanes it was
+    grouped with, which the sweep file alone decides (its grid and
+    ``output.chunk_lanes``), never the workers. ``lockstep: false`` runs
+    every lane on its own, exactly as ``simulate`` does. A single scenario
+    always runs on its own.
     """
 
     rtol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = DEFAULT_RTOL
     atol: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, lt=1)] = DEFAULT_ATOL
     max_steps: Count = 100_000
-    lockstep: Annotated[bool, Strict()] = False
+    lockstep: Annotated[bool, Strict()] = True
 
 
 class MetricOptions(_Model):

@@ -104,7 +104,7 @@ def simulate(
     _add_events(ds, lane, result.pre_event[0])
     ds.attrs.update(provenance_attrs(text, "scenario"))
     ds.attrs.update(lane_attrs(lane))
-    ds.attrs.update(solver_attrs(scen))
+    ds.attrs.update(solver_attrs(scen, lockstep=False))
     ds.attrs.update({
         "model": model.name,
         "model_digest": model.digest(),
@@ -140,14 +140,14 @@ def lane_attrs(lane: Lane) -> dict[str, Any]:
     return attrs
 
 
-def solver_attrs(scenario: Scenario) -> dict[str, Any]:
-    """Solver name and settings."""
+def solver_attrs(scenario: Scenario, *, lockstep: bool | None = None) -> dict[str, Any]:
+    """Solver name and settings; ``lockstep`` overrides the scenario's (one lane runs alone)."""
     return {
         "solver": SOLVER_NAME,
         "solver_rtol": scenario.solver.rtol,
         "solver_atol": scenario.solver.atol,
         "solver_max_steps": scenario.solver.max_steps,
-        "solver_lockstep": int(scenario.solver.lockstep),
+        "solver_lockstep": int(scenario.solver.lockstep if lockstep is None else lockstep),
     }
 
 

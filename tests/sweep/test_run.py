@@ -46,7 +46,7 @@ def test_each_lane_equals_simulate_of_the_same_scenario(tmp_path, cluster):
         "binding": ["full", "qe"],
     }, "population": {"n": 3, "seed": 11,
                       "covariates": {"weight_kg": {"lognormal": {"median": 70, "cv": 0.3}}}},
-        "output": {"dtype": "float64", "chunk_lanes": 5}}
+        "solver": {"lockstep": False}, "output": {"dtype": "float64", "chunk_lanes": 5}}
     out = tmp_path / "s.zarr"
     summary = run_sweep(write(tmp_path, sweep), out, scheduler=cluster.scheduler_address,
                         quiet=True)
@@ -80,9 +80,9 @@ def test_each_lane_equals_simulate_of_the_same_scenario(tmp_path, cluster):
             np.testing.assert_array_equal(lane[name].values, ref[name].values, err_msg=name)
 
 
-def test_chunking_and_worker_count_do_not_change_any_value(tmp_path, cluster):
+def test_chunking_and_worker_count_do_not_change_any_value_per_lane(tmp_path, cluster):
     sweep = {**BASE, "grid": {"patient.weight_kg": [40, 80, 120]},
-             "population": {"n": 7, "seed": 5}}
+             "population": {"n": 7, "seed": 5}, "solver": {"lockstep": False}}
     a = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 4}}, "a.yaml"),
                   tmp_path / "a.zarr", scheduler=cluster.scheduler_address, quiet=True)
     b = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 21}}, "b.yaml"),
@@ -90,6 +90,21 @@ def test_chunking_and_worker_count_do_not_change_any_value(tmp_path, cluster):
     assert a.complete and b.complete
     da, db = open_sweep(a.path), open_sweep(b.path)
     assert da["free_ige"].encoding["chunks"] != db["free_ige"].encoding["chunks"]
+    for var in da.data_vars:
+        if var != "chunk_done":
+            xr.testing.assert_identical(da[var].load(), db[var].load())
+
+
+def test_lockstep_default_values_depend_on_the_sweep_file_only(tmp_path, cluster):
+    """The default (lockstep groups) gives the same values on any scheduler and worker count."""
+    sweep = {**BASE, "grid": {"patient.weight_kg": [40, 80, 120]},
+             "population": {"n": 7, "seed": 5}, "output": {"chunk_lanes": 8}}
+    path = write(tmp_path, sweep)
+    a = run_sweep(path, tmp_path / "a.zarr", scheduler=cluster.scheduler_address, quiet=True)
+    b = run_sweep(path, tmp_path / "b.zarr", n_workers=1, quiet=True)
+    assert a.complete and b.complete
+    da, db = open_sweep(a.path), open_sweep(b.path)
+    assert da.attrs["solver_lockstep"] == 1
     for var in da.data_vars:
         if var != "chunk_done":
             xr.testing.assert_identical(da[var].load(), db[var].load())
@@ -156,11 +171,12 @@ def test_sigkill_then_resume_gives_the_uninterrupted_store(tmp_path):
 
 
 def test_lockstep_sweep_matches_the_per_lane_sweep_within_the_contract(tmp_path, cluster):
-    """solver.lockstep: SIMD groups give each lane's values within model.md §8's 1e-4."""
+    """The default lockstep groups give each lane's values within model.md §8's 1e-4."""
     grid = {"patient.ige_baseline_iu_ml": [30, 300, 1500], "patient.weight_kg": [20, 70, 150]}
     stores = {}
     for lockstep in (False, True):
-        sweep = {**BASE, "grid": grid, "solver": {"lockstep": lockstep},
+        solver = {} if lockstep else {"solver": {"lockstep": False}}
+        sweep = {**BASE, "grid": grid, **solver,
                  "output": {"dtype": "float64", "chunk_lanes": 9}}
         out = tmp_path / f"lockstep_{lockstep}.zarr"
         summary = run_sweep(write(tmp_path, sweep, f"lockstep_{lockstep}.yaml"), out,
