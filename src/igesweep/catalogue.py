@@ -17,7 +17,16 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError
-from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS, check_values
+from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.parameters import (
+    BY_NAME,
+    PARAMETER_NAMES,
+    PATIENT_PARAMETERS,
+    THERAPY_PARAMETERS,
+    ParameterTable,
+    check_values,
+    parameter_table,
+)
 from igesweep.scenario import (
     ExplicitRegimen,
     NonNegativeNumber,
@@ -96,6 +105,26 @@ class TherapyBlock(_Model):
     conversions: str | None = None
 
 
+class ModelTherapyBlock(_Model):
+    """A therapy's parameters in a model other than the default one."""
+
+    parameters: dict[str, ParameterEntry]
+    variability: dict[str, VariabilityEntry] = {}
+    correlations: list[Correlation] = []
+    note: str | None = None
+
+
+class ModelBlock(_Model):
+    """Values of a model other than the default one: its therapies' parameters.
+
+    Patient values come from the catalogue's ``patient`` block (the names the
+    models share: weight, baseline IgE).
+    """
+
+    description: str | None = None
+    therapies: dict[str, ModelTherapyBlock]
+
+
 class CatalogueFile(_Model):
     """Schema of ``therapies.yaml``."""
 
@@ -103,6 +132,7 @@ class CatalogueFile(_Model):
     evidence_levels: dict[str, str]
     patient: PatientBlock
     therapies: dict[str, TherapyBlock]
+    models: dict[str, ModelBlock] = {}
 
 
 @dataclass(frozen=True)
@@ -118,21 +148,57 @@ class Catalogue:
     patient : PatientBlock
         Patient defaults.
     therapies : dict of str to TherapyBlock
-        Therapies by key.
+        Therapies by key (labels, regimens, and the default model's parameters).
+    models : dict of str to ModelBlock
+        Parameters of the therapies in the other models, by model name. A
+        model with exactly the default model's parameters (one that extends
+        it by states or outputs) takes ``therapies`` as they are.
     """
 
     path: Path
     sha256: str
     patient: PatientBlock
     therapies: dict[str, TherapyBlock] = field(default_factory=dict)
+    models: dict[str, ModelBlock] = field(default_factory=dict)
 
-    def patient_values(self) -> dict[str, float]:
-        """Patient default values by parameter name."""
-        return {n: e.value for n, e in self.patient.parameters.items()}
+    def patient_values(self, model: str = DEFAULT_MODEL) -> dict[str, float]:
+        """Patient default values of ``model``'s patient parameters, by name."""
+        names = parameter_table(model).patient
+        return {n: e.value for n, e in self.patient.parameters.items() if n in names}
 
-    def therapy_values(self, therapy: str) -> dict[str, float]:
-        """Therapy parameter values by name."""
-        return {n: e.value for n, e in self.therapies[therapy].parameters.items()}
+    def therapy_values(self, therapy: str, model: str = DEFAULT_MODEL) -> dict[str, float]:
+        """Parameter values of ``therapy`` in ``model``, by name."""
+        return {n: e.value for n, e in self.therapy_block(therapy, model).parameters.items()}
+
+    def therapy_block(self, therapy: str, model: str = DEFAULT_MODEL
+                      ) -> TherapyBlock | ModelTherapyBlock:
+        """The block holding ``therapy``'s parameters (and variability) in ``model``.
+
+        Raises
+        ------
+        KeyError
+            Naming the model and the therapies it has parameters for.
+        """
+        if _shares_default_parameters(model) and model not in self.models:
+            return self.therapies[therapy]
+        block = self.models.get(model)
+        if block is None or therapy not in block.therapies:
+            have = sorted(block.therapies) if block is not None else []
+            raise KeyError(f"model {model!r} has no parameters for therapy {therapy!r} in the "
+                           f"catalogue; it has: {', '.join(have) or 'none'}")
+        return block.therapies[therapy]
+
+    def therapies_of(self, model: str = DEFAULT_MODEL) -> tuple[str, ...]:
+        """Therapies that have parameters in ``model``."""
+        if _shares_default_parameters(model) and model not in self.models:
+            return tuple(self.therapies)
+        block = self.models.get(model)
+        return tuple(block.therapies) if block is not None else ()
+
+
+def _shares_default_parameters(model: str) -> bool:
+    """A model with exactly the default model's parameters takes its catalogue entries."""
+    return model == DEFAULT_MODEL or parameter_table(model).names == PARAMETER_NAMES
 
 
 def default_catalogue_path() -> Path:
@@ -148,8 +214,10 @@ def default_catalogue_path() -> Path:
 
 
 def _check_block(
-    prefix: str, entries: dict[str, Any], names: tuple[str, ...], problems: list[tuple[str, str]]
+    prefix: str, entries: dict[str, Any], names: tuple[str, ...], problems: list[tuple[str, str]],
+    table: ParameterTable | None = None,
 ) -> None:
+    by_name = table.by_name if table is not None else BY_NAME
     for name in entries:
         if name not in names:
             problems.append((f"{prefix}.{name}", f"unknown parameter; allowed: {', '.join(names)}"))
@@ -157,23 +225,57 @@ def _check_block(
         entry = entries.get(name)
         if entry is None:
             problems.append((f"{prefix}.{name}", "missing: every parameter must be given"))
-        elif entry.unit != BY_NAME[name].unit:
+        elif entry.unit != by_name[name].unit:
             problems.append((f"{prefix}.{name}.unit",
-                             f"unit '{entry.unit}' does not match '{BY_NAME[name].unit}'"))
+                             f"unit '{entry.unit}' does not match '{by_name[name].unit}'"))
+
+
+def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) -> None:
+    """Each ``models.NAME`` block: a known model, known therapies, complete admissible values."""
+    for name, block in parsed.models.items():
+        try:
+            get_model(name)
+        except KeyError as err:
+            problems.append((f"models.{name}", err.args[0]))
+            continue
+        table = parameter_table(name)
+        patient = {n: e.value for n, e in parsed.patient.parameters.items() if n in table.patient}
+        for n in table.patient:
+            if n not in patient:
+                problems.append(("patient.parameters", f"model {name!r} needs a default for {n}"))
+        for key, therapy in block.therapies.items():
+            prefix = f"models.{name}.therapies.{key}"
+            if key not in parsed.therapies:
+                problems.append((prefix, f"not a therapy of the catalogue; allowed: "
+                                         f"{', '.join(parsed.therapies)}"))
+            _check_block(f"{prefix}.parameters", therapy.parameters, table.therapy, problems,
+                         table)
+            for var in therapy.variability:
+                if var not in table.by_name:
+                    problems.append((f"{prefix}.variability.{var}",
+                                     f"not a parameter of model {name!r}"))
+            _check_variability(prefix, {}, therapy.correlations, problems, therapy.variability)
+            values = {**patient, **{n: e.value for n, e in therapy.parameters.items()}}
+            if set(values) >= set(table.names):
+                for pname, message in table.check(values):
+                    problems.append((f"{prefix}.parameters.{pname}", message))
 
 
 def _check_variability(
     prefix: str, block: dict[str, VariabilityEntry], correlations: list[Correlation],
-    problems: list[tuple[str, str]],
+    problems: list[tuple[str, str]], entries: dict[str, VariabilityEntry] | None = None,
 ) -> None:
-    for name, entry in block.items():
+    """Default-model entries in ``block`` (names checked); other models' in ``entries``."""
+    for name in block:
         if name not in BY_NAME:
             problems.append((f"{prefix}.variability.{name}", "not a model parameter"))
+    all_entries = {**block, **(entries or {})}
+    for name, entry in all_entries.items():
         if (entry.omega2 is None) == (entry.cv is None):
             problems.append((f"{prefix}.variability.{name}", "give exactly one of omega2 or cv"))
     for i, corr in enumerate(correlations):
         for name in corr.between:
-            if name not in block:
+            if name not in all_entries:
                 problems.append((f"{prefix}.correlations[{i}].between",
                                  f"'{name}' has no variability entry"))
 
@@ -207,10 +309,11 @@ def parse_catalogue(data: Any, path: Path, sha256: str = "") -> Catalogue:
             for name, message in check_values(values):
                 where = "patient" if BY_NAME[name].group == "patient" else prefix
                 problems.append((f"{where}.parameters.{name}", message))
+    _check_model_blocks(parsed, problems)
     if problems:
         raise InputError(problems, str(path))
     return Catalogue(path=path, sha256=sha256, patient=parsed.patient,
-                     therapies=dict(parsed.therapies))
+                     therapies=dict(parsed.therapies), models=dict(parsed.models))
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

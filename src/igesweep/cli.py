@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="exit with status 1 if any lane failed")
     sw.add_argument("-q", "--quiet", action="store_true", help="no plan or progress output")
     sub.add_parser("therapies", help="list the therapy catalogue")
+    mod = sub.add_parser("models", help="list the models; show one's declaration or code")
+    mod_sub = mod.add_subparsers(dest="models_command")
+    show = mod_sub.add_parser("show", help="a model's states, parameters, equations, outputs")
+    show.add_argument("name", help="model name (see: igesweep models)")
+    show.add_argument("--code", action="store_true",
+                      help="print the Numba source generated from the declaration instead")
     cal = sub.add_parser("calibrate",
                          help="fit the calibrated catalogue values to published observations")
     cal.add_argument("-o", "--output", metavar="OUT.json",
@@ -142,6 +148,26 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
     return EXIT_OK
 
 
+def _cmd_models(args: argparse.Namespace) -> int:
+    from igesweep.models import get_model, model_names
+    from igesweep.models.describe import describe, summary_table
+
+    if args.models_command is None:
+        print(summary_table([get_model(n) for n in model_names()]))
+        return EXIT_OK
+    try:
+        model = get_model(args.name)
+    except KeyError as err:
+        raise InputError([("model", err.args[0])], "<command line>") from None
+    if args.code:
+        from igesweep.models.codegen import generate
+
+        print(generate(model), end="")
+    else:
+        print(describe(model))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -153,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sweep(args, catalogue)
         if args.command == "calibrate":
             return _cmd_calibrate(args, catalogue)
+        if args.command == "models":
+            return _cmd_models(args)
         return _cmd_therapies(catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from igesweep.events import EVENT_APHERESIS
@@ -84,3 +86,40 @@ def summary_metrics(
     for name in METRIC_NAMES:
         metrics[name] = np.where(failed, np.nan, metrics[name])
     return metrics
+
+
+def metrics_of_outputs(
+    times: np.ndarray,
+    outputs: Mapping[str, np.ndarray],
+    params: np.ndarray,
+    parameter_names: Sequence[str],
+    event_day: np.ndarray,
+    event_kind: np.ndarray,
+    n_events: np.ndarray,
+    pre_event_free_ige: np.ndarray,
+    *,
+    target_free_ige_ng_ml: float = 50.0,
+    window_days: tuple[float, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`summary_metrics` from a model's outputs by name.
+
+    A model without receptor outputs (``fceri_total``, ``threshold_fold``)
+    gets NaN for the receptor metrics; the free-IgE metrics need ``free_ige``.
+
+    Parameters
+    ----------
+    outputs : mapping of str to ndarray, shape (n_lanes, n_times)
+        The model's outputs by name.
+    params : ndarray, shape (n_lanes, n_parameters)
+        Packed parameters in ``parameter_names`` order.
+    """
+    free = outputs["free_ige"]
+    nan = np.full_like(free, np.nan)
+    if "fceri_baseline_per_cell" in parameter_names:
+        baseline = params[:, list(parameter_names).index("fceri_baseline_per_cell")]
+    else:
+        baseline = np.ones(free.shape[0])
+    return summary_metrics(
+        times, free, outputs.get("fceri_total", nan), outputs.get("threshold_fold", nan),
+        baseline, event_day, event_kind, n_events, pre_event_free_ige,
+        target_free_ige_ng_ml=target_free_ige_ng_ml, window_days=window_days)

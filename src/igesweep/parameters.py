@@ -1,44 +1,84 @@
-"""Parameter names, units and admissible ranges of the default model, for the input layer.
+"""Parameter tables of the models, for the input layer: names, units, groups, ranges, order.
 
-The parameters are declared by the model (:mod:`igesweep.models`); this
-module gives scenario parsing, the catalogue, sweeps and analyses the table
-of :data:`igesweep.models.DEFAULT_MODEL`. The order of :data:`PARAMETERS` is
-the column order of every packed parameter array handed to the kernels.
+The parameters are declared by each model (:mod:`igesweep.models`);
+:func:`parameter_table` gives scenario parsing, the catalogue, sweeps and
+analyses one model's table. The module-level names describe
+:data:`igesweep.models.DEFAULT_MODEL`, for code that is about that model
+(its sensitivity ranges, studies). The order of a table is the column order
+of every packed parameter array handed to that model's kernels.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
 
 from igesweep.models import DEFAULT_MODEL, get_model
 from igesweep.models.declaration import Parameter
 from igesweep.models.declaration import check_values as _check_model_values
 
-_MODEL = get_model(DEFAULT_MODEL)
 
-PARAMETERS: tuple[Parameter, ...] = _MODEL.parameters
-PARAMETER_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETERS)
-PATIENT_PARAMETERS: tuple[str, ...] = tuple(p.name for p in PARAMETERS if p.group == "patient")
-THERAPY_PARAMETERS: tuple[str, ...] = tuple(p.name for p in PARAMETERS if p.group == "therapy")
-BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
-INDEX: dict[str, int] = {p.name: i for i, p in enumerate(PARAMETERS)}
+@dataclass(frozen=True)
+class ParameterTable:
+    """The parameters of one model.
+
+    Attributes
+    ----------
+    model : str
+        Model name.
+    parameters : tuple of Parameter
+        In packing order.
+    constraints : tuple of (str, str)
+        ``(rate, constant)`` pairs: where the rate is positive the constant must be too.
+    """
+
+    model: str
+    parameters: tuple[Parameter, ...]
+    constraints: tuple[tuple[str, str], ...]
+    names: tuple[str, ...] = field(init=False)
+    patient: tuple[str, ...] = field(init=False)
+    therapy: tuple[str, ...] = field(init=False)
+    by_name: dict[str, Parameter] = field(init=False)
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "names", tuple(p.name for p in self.parameters))
+        set_(self, "patient", tuple(p.name for p in self.parameters if p.group == "patient"))
+        set_(self, "therapy", tuple(p.name for p in self.parameters if p.group == "therapy"))
+        set_(self, "by_name", {p.name: p for p in self.parameters})
+        set_(self, "index", {p.name: i for i, p in enumerate(self.parameters)})
+
+    def section(self, name: str) -> str:
+        """The scenario section that sets parameter ``name``: ``patient`` or ``therapy_params``."""
+        return "patient" if self.by_name[name].group == "patient" else "therapy_params"
+
+    def check(self, values: dict[str, float]) -> list[tuple[str, str]]:
+        """``(parameter, problem)`` pairs of a complete value set; empty when admissible."""
+        return _check_model_values(get_model(self.model), values)
+
+
+@cache
+def parameter_table(model: str = DEFAULT_MODEL) -> ParameterTable:
+    """The parameter table of model ``model`` (a name for :func:`igesweep.models.get_model`)."""
+    m = get_model(model)
+    return ParameterTable(model=model, parameters=m.parameters, constraints=m.constraints)
+
+
+_DEFAULT = parameter_table(DEFAULT_MODEL)
+PARAMETERS: tuple[Parameter, ...] = _DEFAULT.parameters
+PARAMETER_NAMES: tuple[str, ...] = _DEFAULT.names
+PATIENT_PARAMETERS: tuple[str, ...] = _DEFAULT.patient
+THERAPY_PARAMETERS: tuple[str, ...] = _DEFAULT.therapy
+BY_NAME: dict[str, Parameter] = _DEFAULT.by_name
+INDEX: dict[str, int] = _DEFAULT.index
 N_PARAMETERS: int = len(PARAMETERS)
-
 #: Parameter pairs (rate, constant): when the rate is positive the constant must be too.
 #: (``q_l_day > 0`` with ``vp_l = 0`` would drain drug into a compartment that never
 #: returns it: a second clearance in disguise.)
-REQUIRED_POSITIVE_WHEN: tuple[tuple[str, str], ...] = _MODEL.constraints
+REQUIRED_POSITIVE_WHEN: tuple[tuple[str, str], ...] = _DEFAULT.constraints
 
 
 def check_values(values: dict[str, float]) -> list[tuple[str, str]]:
-    """Check a complete parameter set against the admissible ranges.
-
-    Parameters
-    ----------
-    values : dict of str to float
-        Every name of :data:`PARAMETER_NAMES` mapped to its value.
-
-    Returns
-    -------
-    list of (str, str)
-        ``(parameter name, problem)`` pairs; empty when every value is admissible.
-    """
-    return _check_model_values(_MODEL, values)
+    """Check a complete parameter set of the default model against the admissible ranges."""
+    return _DEFAULT.check(values)

@@ -15,7 +15,7 @@ import numpy as np
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError, unknown_name_message
 from igesweep.models import DEFAULT_MODEL, get_model
-from igesweep.parameters import BY_NAME, PARAMETER_NAMES, check_values
+from igesweep.parameters import parameter_table
 from igesweep.scenario import ExplicitRegimen, RepeatingRegimen, Scenario
 
 #: Order in which events at one time are applied: apheresis first, then doses
@@ -48,8 +48,9 @@ class Lane:
     model: str = DEFAULT_MODEL
 
     def parameter_vector(self) -> np.ndarray:
-        """Values in :data:`igesweep.parameters.PARAMETER_NAMES` order."""
-        return np.array([self.values[n] for n in PARAMETER_NAMES], dtype=np.float64)
+        """Values in the packing order of the lane's model."""
+        names = parameter_table(self.model).names
+        return np.array([self.values[n] for n in names], dtype=np.float64)
 
 
 def regimen_of(scenario: Scenario, catalogue: Catalogue) -> RepeatingRegimen | ExplicitRegimen:
@@ -88,16 +89,18 @@ def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None)
             [("therapy", unknown_name_message("therapy", scenario.therapy, catalogue.therapies))],
             source,
         )
-    values = {**catalogue.patient_values(), **catalogue.therapy_values(scenario.therapy)}
+    check_model(scenario, catalogue, source)
+    table = parameter_table(scenario.model)
+    values = {**catalogue.patient_values(scenario.model),
+              **catalogue.therapy_values(scenario.therapy, scenario.model)}
     values.update(scenario.patient.model_dump(exclude_none=True))
     values.update(scenario.therapy_params.model_dump(exclude_none=True))
     problems = []
-    for name, message in check_values(values):
-        section = "patient" if BY_NAME[name].group == "patient" else "therapy_params"
-        problems.append((f"{section}.{name}", message + " (after applying the catalogue)"))
+    for name, message in table.check(values):
+        problems.append((f"{table.section(name)}.{name}",
+                         message + " (after applying the catalogue)"))
     if problems:
         raise InputError(problems, source)
-    check_model(scenario, source)
     return Lane(
         therapy=scenario.therapy,
         values=values,
@@ -107,27 +110,27 @@ def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None)
     )
 
 
-def check_model(scenario: Scenario, source: str | None = None) -> None:
-    """Refuse a model whose parameters or binding options the scenario cannot supply.
-
-    Scenarios, the catalogue and sweeps give values for the parameters of
-    :data:`igesweep.parameters.PARAMETER_NAMES`; a model must take exactly
-    those, in that order.
+def check_model(scenario: Scenario, catalogue: Catalogue, source: str | None = None) -> None:
+    """Refuse a model the scenario cannot run: no values for the therapy, an event it lacks.
 
     Raises
     ------
     InputError
-        Naming the model and the parameters or binding option that do not match.
+        Naming the model and what it lacks, with the allowed alternatives.
     """
     model = get_model(scenario.model)
-    if model.parameter_names != PARAMETER_NAMES:
-        missing = [n for n in model.parameter_names if n not in PARAMETER_NAMES]
-        unused = [n for n in PARAMETER_NAMES if n not in model.parameter_names]
-        raise InputError([("model", f"model {model.name!r} takes parameters the catalogue does "
-                                    f"not supply {missing} or not those it does {unused}; "
-                                    f"allowed: models with the parameters of {DEFAULT_MODEL}")],
-                         source)
+    problems = []
+    try:
+        catalogue.therapy_block(scenario.therapy, scenario.model)
+    except KeyError as err:
+        problems.append(("therapy", err.args[0]))
     if scenario.binding not in model.bindings:
-        raise InputError([("binding", f"model {model.name!r} offers binding "
-                                      f"{' | '.join(model.bindings)}, got {scenario.binding!r}")],
-                         source)
+        problems.append(("binding", f"model {model.name!r} offers binding "
+                                    f"{' | '.join(model.bindings)}, got {scenario.binding!r}"))
+    declared = {ev.kind for ev in model.events}
+    for kind in sorted({kind for _, kind, _ in events_of(scenario, catalogue)} - declared):
+        where = "apheresis_days" if kind == "apheresis" else "regimen"
+        problems.append((where, f"model {model.name!r} has no {kind!r} events; it has: "
+                                f"{', '.join(sorted(declared))}"))
+    if problems:
+        raise InputError(problems, source)

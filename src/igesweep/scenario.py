@@ -11,6 +11,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,7 @@ from pydantic import (
 
 from igesweep.errors import InputError, unknown_name_message
 from igesweep.models import DEFAULT_MODEL
-from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
+from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
@@ -46,12 +47,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _override_model(name: str, names: tuple[str, ...]) -> type[BaseModel]:
-    """A model with one optional, range-checked float field per parameter."""
+def _override_model(name: str, table: ParameterTable, names: tuple[str, ...]) -> type[BaseModel]:
+    """A model with one optional, range-checked float field per parameter of ``table``."""
     fields: dict[str, Any] = {}
     for n in names:
-        p = BY_NAME[n]
+        p = table.by_name[n]
         bounds: dict[str, float] = {"gt": 0.0} if p.positive else {"ge": 0.0}
+        if p.signed:
+            bounds = {}
         if p.fraction:
             bounds["le"] = 1.0
         fields[n] = (
@@ -61,8 +64,9 @@ def _override_model(name: str, names: tuple[str, ...]) -> type[BaseModel]:
     return create_model(name, __base__=_Model, **fields)
 
 
-PatientOverrides = _override_model("PatientOverrides", PATIENT_PARAMETERS)
-TherapyOverrides = _override_model("TherapyOverrides", THERAPY_PARAMETERS)
+_TABLE = parameter_table(DEFAULT_MODEL)
+PatientOverrides = _override_model("PatientOverrides", _TABLE, _TABLE.patient)
+TherapyOverrides = _override_model("TherapyOverrides", _TABLE, _TABLE.therapy)
 
 
 class RepeatingRegimen(_Model):
@@ -356,10 +360,37 @@ def parse_scenario(data: Any, source: str | None = None) -> Scenario:
     """
     if not isinstance(data, Mapping):
         raise InputError([("", "a scenario must be a mapping of keys to values")], source)
+    cls = scenario_class(data.get("model", DEFAULT_MODEL))
     try:
-        return Scenario.model_validate(dict(data))
+        return cls.model_validate(dict(data))
     except ValidationError as err:
-        raise InputError(validation_problems(err, Scenario), source) from None
+        raise InputError(validation_problems(err, cls), source) from None
+
+
+@cache
+def _scenario_class_of(model: str) -> type[Scenario]:
+    table = parameter_table(model)
+    patient = _override_model(f"PatientOverrides[{model}]", table, table.patient)
+    therapy = _override_model(f"TherapyOverrides[{model}]", table, table.therapy)
+    return create_model(f"Scenario[{model}]", __base__=Scenario,
+                        patient=(patient, patient()), therapy_params=(therapy, therapy()))
+
+
+def scenario_class(model: Any) -> type[Scenario]:
+    """The scenario schema whose ``patient`` and ``therapy_params`` take ``model``'s parameters.
+
+    An unknown or malformed model name gives the default schema, whose
+    ``model`` check then reports it.
+    """
+    from igesweep.models import get_model
+
+    if not isinstance(model, str) or model == DEFAULT_MODEL:
+        return Scenario
+    try:
+        get_model(model)
+    except KeyError:
+        return Scenario
+    return _scenario_class_of(model)
 
 
 def load_yaml(path: str | Path) -> Any:

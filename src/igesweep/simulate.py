@@ -12,11 +12,11 @@ import yaml
 
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.events import EVENT_CODES
-from igesweep.metrics import summary_metrics
+from igesweep.metrics import metrics_of_outputs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.packing import pack_lanes
-from igesweep.parameters import BY_NAME, PARAMETER_NAMES
+from igesweep.parameters import parameter_table
 from igesweep.provenance import provenance_attrs
 from igesweep.resolve import Lane, resolve
 from igesweep.scenario import Scenario, load_yaml, parse_scenario
@@ -88,10 +88,10 @@ def simulate(
                          max_steps=scen.solver.max_steps, parallel=parallel)
     model = get_model(lane.model)
     outputs = {v.name: result.outputs[i] for i, v in enumerate(model.outputs)}
-    metrics = summary_metrics(
-        times, outputs["free_ige"], outputs["fceri_total"], outputs["threshold_fold"],
-        batch.params[:, PARAMETER_NAMES.index("fceri_baseline_per_cell")],
-        batch.event_day, batch.event_kind, batch.n_events, result.pre_event,
+    table = parameter_table(lane.model)
+    metrics = metrics_of_outputs(
+        times, outputs, batch.params, table.names, batch.event_day, batch.event_kind,
+        batch.n_events, result.pre_event,
         target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
         window_days=scen.metrics.window_days,
     )
@@ -133,10 +133,11 @@ def status_attrs(*, not_run: bool = False) -> dict[str, Any]:
 
 def lane_attrs(lane: Lane) -> dict[str, Any]:
     """Therapy, binding and every parameter value (attribute name = parameter name)."""
+    table = parameter_table(lane.model)
     attrs: dict[str, Any] = {"therapy": lane.therapy, "binding": lane.binding}
-    for name in PARAMETER_NAMES:
+    for name in table.names:
         attrs[name] = float(lane.values[name])
-    attrs["parameter_units"] = "; ".join(f"{n}: {BY_NAME[n].unit}" for n in PARAMETER_NAMES)
+    attrs["parameter_units"] = "; ".join(f"{n}: {table.by_name[n].unit}" for n in table.names)
     return attrs
 
 

@@ -8,13 +8,30 @@ steady state.
 import numpy as np
 import pytest
 
+from igesweep import load_catalogue, parse_scenario
 from igesweep.models import get_model, model_names
 from igesweep.models.declaration import BINDING_CODES
+from igesweep.resolve import resolve
 from igesweep.solver.kernels import load_kernels
 from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
+
+def catalogue_rows(model):
+    """Omalizumab in ``model`` for a light, low-IgE and a heavy, high-IgE patient."""
+    rows = []
+    for weight, ige in ((40.0, 50.0), (150.0, 700.0)):
+        scenario = parse_scenario({
+            "model": model, "therapy": "omalizumab", "regimen": {"doses": []},
+            "patient": {"weight_kg": weight, "ige_baseline_iu_ml": ige},
+            "times": [0.0, 1.0]})
+        rows.append(resolve(scenario, load_catalogue()).parameter_vector())
+    return rows
+
+
 #: Parameter rows to test each model on.
-PARAMETER_ROWS = {"igesweep-1": [vector(BASE_VALUES), vector(ALL_MECHANISMS)]}
+PARAMETER_ROWS = {"igesweep-1": [vector(BASE_VALUES), vector(ALL_MECHANISMS)],
+                  "lowe2009": catalogue_rows("lowe2009"),
+                  "hayashi2007": catalogue_rows("hayashi2007")}
 CASES = [(name, binding, row) for name in model_names() for binding in get_model(name).bindings
          for row in range(len(PARAMETER_ROWS[name]))]
 IDS = [f"{n}-{b}-{r}" for n, b, r in CASES]

@@ -1,6 +1,7 @@
 """Models by name: one module declares each (:mod:`.declaration`); code is generated from it.
 
-``igesweep-1`` is the model of docs/model.md. :func:`get_model` returns a
+``igesweep-1`` is the model of docs/model.md; ``lowe2009`` and
+``hayashi2007`` are the published omalizumab–IgE models. :func:`get_model` returns a
 declaration; :func:`igesweep.solver.kernels.load_kernels` its compiled kernels.
 Besides the registered names, a model declared in any importable module is
 named ``package.module:ATTRIBUTE`` (a :class:`~.declaration.Model` instance).
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 #: Registered models: name -> module holding ``MODEL``.
 MODEL_MODULES: dict[str, str] = {
     "igesweep-1": "igesweep.models.igesweep1",
+    "lowe2009": "igesweep.models.lowe2009",
+    "hayashi2007": "igesweep.models.hayashi2007",
 }
 #: The model a scenario runs when it names none (the newest igesweep model).
 DEFAULT_MODEL = "igesweep-1"

@@ -117,6 +117,14 @@ def _variant(model: Model, binding: str) -> Variant:
     return Variant(binding, rhs, initial, outputs, events, jac)
 
 
+def _tree_sum(terms: Sequence[str]) -> str:
+    """``terms`` summed pairwise: ``((a + b) + (c + d))``."""
+    if len(terms) == 1:
+        return terms[0]
+    half = len(terms) // 2
+    return f"({_tree_sum(terms[:half])} + {_tree_sum(terms[half:])})"
+
+
 class _Printer(PythonCodePrinter):
     """Python printer that writes symbols by a name map and special functions by name."""
 
@@ -434,14 +442,17 @@ class Generator:
                 b.add(f"l_{i}_{k} = m_{i}_{k} * inv_{k}", ind)
                 for j in cols:
                     b.add(f"m_{i}_{j} = m_{i}_{j} - l_{i}_{k} * m_{k}_{j}", ind)
+        # U is stored scaled by the reciprocal pivot of its row, so that back
+        # substitution is x_k = b_k*inv_k - sum_j u_kj*x_j: a chain of multiply-adds
         stored = []
         for slot, (kind, i, j) in enumerate(self.factor_entries):
-            value = {"inv": f"inv_{i}", "l": f"l_{i}_{j}", "u": f"m_{i}_{j}"}[kind]
+            value = {"inv": f"inv_{i}", "l": f"l_{i}_{j}", "u": f"m_{i}_{j} * inv_{i}"}[kind]
             b.add(f"{store(slot)} = {value}", ind)
             if kind != "inv":
-                stored.append(value)
-        # one test catches a zero pivot (reciprocal inf) and any NaN or inf in the factor
-        b.add("check = " + " + ".join(checks + stored), ind)
+                stored.append(f"m_{i}_{j}" if kind == "u" else value)
+        # one test catches a zero pivot (reciprocal inf) and any NaN or inf in the factor;
+        # summed as a balanced tree, so the additions do not form one long dependency chain
+        b.add("check = " + _tree_sum(checks + stored), ind)
 
     def _solve_lines(self, b: _Block, ind: int, vec: Callable[[int], str],
                      lu: Callable[[int], str]) -> None:
@@ -454,8 +465,7 @@ class Generator:
                 b.add(f"b_{i} = b_{i} - {lu(slot[('l', i, k)])} * b_{k}", ind)
         for k, _, cols in reversed(self.plan.steps):
             terms = "".join(f" - {lu(slot[('u', k, j)])} * b_{j}" for j in cols)
-            inv = lu(slot[("inv", k, k)])
-            b.add(f"b_{k} = (b_{k}{terms}) * {inv}" if terms else f"b_{k} = b_{k} * {inv}", ind)
+            b.add(f"b_{k} = b_{k} * {lu(slot[('inv', k, k)])}{terms}", ind)
         for i in range(n):
             b.add(f"{vec(i)} = b_{i}", ind)
 

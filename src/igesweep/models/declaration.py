@@ -56,6 +56,8 @@ class Parameter:
         The value must be strictly greater than zero (otherwise ``>= 0``).
     fraction : bool
         The value must lie in ``[0, 1]``.
+    signed : bool
+        Any finite value is admissible (covariate exponents).
     """
 
     name: str
@@ -64,6 +66,7 @@ class Parameter:
     description: str
     positive: bool = False
     fraction: bool = False
+    signed: bool = False
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -383,7 +386,7 @@ def check_values(model: Model, values: Mapping[str, float]) -> list[tuple[str, s
             problems.append((p.name, f"must be a finite number, got {v!r}"))
         elif p.positive and v <= 0:
             problems.append((p.name, f"must be > 0, got {v!r}"))
-        elif v < 0:
+        elif v < 0 and not p.signed:
             problems.append((p.name, f"must be >= 0, got {v!r}"))
         elif p.fraction and v > 1:
             problems.append((p.name, f"must lie in [0, 1], got {v!r}"))

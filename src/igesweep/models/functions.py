@@ -63,5 +63,37 @@ class qe_slope(sp.Function):
     nargs = 3
 
 
+class qe_ratio_complex(sp.Function):
+    """Complex at quasi-equilibrium with a ratio-dependent constant (Hayashi 2007, Lowe 2009).
+
+    ``C`` solves ``(a - C)*(b - C) = C*K`` with ``K = k0*(a/b)**alpha``, ``a``
+    and ``b`` the totals of drug and target (``a < 0``, solver round-off, is
+    taken as 0, where ``K = 0`` and ``C = 0``).
+    """
+
+    nargs = 4
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        a, b, k0, alpha = self.args
+        if argindex == 1:
+            return qe_ratio_slope_a(a, b, self, k0, alpha)
+        if argindex == 2:
+            return qe_ratio_slope_b(a, b, self, k0, alpha)
+        raise sp.ArgumentIndexError(self, argindex)
+
+
+class qe_ratio_slope_a(sp.Function):
+    """``dC/da = ((b - C) - alpha*K*C/a)/sq``, with ``C/a -> 1`` as ``a -> 0``."""
+
+    nargs = 5
+
+
+class qe_ratio_slope_b(sp.Function):
+    """``dC/db = ((a - C) + alpha*K*C/b)/sq``."""
+
+    nargs = 5
+
+
 #: Names the generated code imports from :mod:`igesweep.models.runtime`.
-RUNTIME_NAMES: tuple[str, ...] = ("emax", "emax_slope", "qe_complex", "qe_sqrt", "qe_slope")
+RUNTIME_NAMES: tuple[str, ...] = ("emax", "emax_slope", "qe_complex", "qe_sqrt", "qe_slope",
+                                  "qe_ratio_complex", "qe_ratio_slope_a", "qe_ratio_slope_b")

@@ -45,3 +45,33 @@ def qe_slope(free_other: float, sq: float, kon: float) -> float:
     """``free_other/sq``, the derivative of the QE complex in one total; 0 if ``kon == 0``."""
     v = free_other / sq
     return 0.0 if kon == 0.0 else v
+
+
+@jit_inline
+def qe_ratio_k(a: float, b: float, k0: float, alpha: float) -> float:
+    """``k0*(a/b)**alpha`` with ``a`` taken as ``max(a, 0)``; 0 where ``a <= 0``."""
+    x = max(a, 0.0)
+    return k0 * (x / b) ** alpha if x > 0.0 else 0.0
+
+
+@jit_inline
+def qe_ratio_complex(a: float, b: float, k0: float, alpha: float) -> float:
+    """Complex of ``(a - C)(b - C) = C*k0*(a/b)**alpha`` (0 where ``a <= 0``)."""
+    return qe_complex(max(a, 0.0), b, qe_ratio_k(a, b, k0, alpha), 1.0)
+
+
+@jit_inline
+def qe_ratio_slope_a(a: float, b: float, c: float, k0: float, alpha: float) -> float:
+    """``dC/da`` of :func:`qe_ratio_complex`, finite as ``a -> 0`` (where ``C/a -> 1``)."""
+    x = max(a, 0.0)
+    k = qe_ratio_k(a, b, k0, alpha)
+    c_over_a = c / x if x > 0.0 else 1.0
+    return ((b - c) - alpha * k * c_over_a) / qe_sqrt(x, b, k)
+
+
+@jit_inline
+def qe_ratio_slope_b(a: float, b: float, c: float, k0: float, alpha: float) -> float:
+    """``dC/db`` of :func:`qe_ratio_complex`."""
+    x = max(a, 0.0)
+    k = qe_ratio_k(a, b, k0, alpha)
+    return ((x - c) + alpha * k * c / b) / qe_sqrt(x, b, k)

@@ -5,7 +5,8 @@ matrix of a model has a fixed pattern (the union over binding options of the
 Jacobian's structural nonzeros, plus the diagonal), so its LU factorisation
 can be planned once, symbolically, and written out as straight-line code:
 :func:`plan_elimination` picks the pivots on the diagonal greedily (fewest
-new entries first, then the Markowitz count; no numerical pivoting), and records every
+new entries first, then the Markowitz count, then the fewest couplings; no
+numerical pivoting), and records every
 multiplier, every entry of ``U`` and every update. For the models here the
 order found creates no fill-in at all, which :attr:`EliminationPlan.fill`
 reports.
@@ -37,7 +38,11 @@ class EliminationPlan:
     fill: tuple[tuple[int, int], ...]
 
     def factor_entries(self) -> tuple[tuple[str, int, int], ...]:
-        """Slots of the stored factor: ``("inv", k, k)``, ``("l", i, k)``, ``("u", k, j)``."""
+        """Slots of the stored factor: ``("inv", k, k)``, ``("l", i, k)``, ``("u", k, j)``.
+
+        ``inv`` is the reciprocal pivot, ``l`` a multiplier of the forward
+        substitution, ``u`` an entry of U divided by its row's pivot.
+        """
         out: list[tuple[str, int, int]] = []
         for k, rows, cols in self.steps:
             out.append(("inv", k, k))
@@ -60,10 +65,15 @@ def plan_elimination(pattern: set[tuple[int, int]], n: int) -> EliminationPlan:
     Returns
     -------
     EliminationPlan
-        Ties are broken by the Markowitz count, then by index, so the plan is
+        Ties are broken by the Markowitz count, then by the number of
+        entries in the pivot's row and column of the original matrix (so that
+        weakly coupled states go first and the strongly coupled core is
+        factored last, as a small dense block), then by index, so the plan is
         deterministic.
     """
     nz = set(pattern) | {(i, i) for i in range(n)}
+    degree = [sum((i, j) in nz for j in range(n)) + sum((j, i) in nz for j in range(n))
+              for i in range(n)]
     remaining = list(range(n))
     steps = []
     fill: list[tuple[int, int]] = []
@@ -73,7 +83,7 @@ def plan_elimination(pattern: set[tuple[int, int]], n: int) -> EliminationPlan:
             rows = [i for i in remaining if i != k and (i, k) in nz]
             cols = [j for j in remaining if j != k and (k, j) in nz]
             new = sum((i, j) not in nz for i in rows for j in cols)
-            key = (new, len(rows) * len(cols), k)
+            key = (new, len(rows) * len(cols), degree[k], k)
             if best is None or key < best[0]:
                 best = (key, k, rows, cols)
         _, k, rows, cols = best

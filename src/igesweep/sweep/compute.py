@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from igesweep.metrics import summary_metrics
+from igesweep.metrics import metrics_of_outputs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
-from igesweep.parameters import INDEX
+from igesweep.parameters import parameter_table
 from igesweep.solver import STATUS_OK, solve_batch
 from igesweep.solver.status import STAT_STEPS
 from igesweep.sweep.plan import SweepPlan
@@ -42,9 +42,9 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     outputs[:, failed, :] = np.nan
     n_t = len(plan.times)
     out = {o.name: outputs[i] for i, o in enumerate(get_model(batch.model_name).outputs)}
-    metrics = summary_metrics(
-        plan.times, out["free_ige"], out["fceri_total"], out["threshold_fold"],
-        batch.params[:, INDEX["fceri_baseline_per_cell"]], batch.event_day, batch.event_kind,
+    table = parameter_table(batch.model_name)
+    metrics = metrics_of_outputs(
+        plan.times, out, batch.params, table.names, batch.event_day, batch.event_kind,
         batch.n_events, res.pre_event,
         target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
         window_days=scen.metrics.window_days,
@@ -57,7 +57,7 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     arrays["status"] = res.status.astype(np.int8).reshape(block)
     arrays["n_steps"] = res.stats[:, STAT_STEPS].astype(np.int32).reshape(block)
     for name in varying_parameters(plan):
-        arrays[f"param_{name}"] = batch.params[:, INDEX[name]].reshape(block)
+        arrays[f"param_{name}"] = batch.params[:, table.index[name]].reshape(block)
     return arrays
 
 

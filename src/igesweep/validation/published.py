@@ -291,10 +291,11 @@ def sc_regimen(dose_mg: float, interval_days: float, stop_day: float,
 
 
 def simulate_published(p: PublishedParameters, doses: Sequence[tuple[float, float]],
-                       days: Sequence[float] | np.ndarray) -> pd.DataFrame:
+                       days: Sequence[float] | np.ndarray, *, rtol: float = RTOL,
+                       atol_nmol: float = ATOL_NMOL) -> pd.DataFrame:
     """Integrate a quasi-equilibrium model with SC doses.
 
-    Solved with scipy's LSODA at rtol :data:`RTOL`, restarted at every dose.
+    Solved with scipy's LSODA at ``rtol`` (default :data:`RTOL`), restarted at every dose.
     A dose at an output day is given before that day's output (as in
     model.md §6); it only fills the depot, so concentrations do not jump.
 
@@ -307,6 +308,8 @@ def simulate_published(p: PublishedParameters, doses: Sequence[tuple[float, floa
         (apparent model: F*Dose = Dose).
     days : sequence of float
         Output days, ascending, from 0.
+    rtol, atol_nmol : float
+        Tolerances of LSODA (relative; absolute in nmol).
 
     Returns
     -------
@@ -338,7 +341,7 @@ def simulate_published(p: PublishedParameters, doses: Sequence[tuple[float, floa
         inside = (days >= start) & (days <= stop)
         t_eval = np.union1d(days[inside], [stop])
         sol = solve_ivp(_rhs, (start, stop), y, method="LSODA", t_eval=t_eval, args=(p,),
-                        rtol=RTOL, atol=ATOL_NMOL)
+                        rtol=rtol, atol=atol_nmol)
         if not sol.success:
             raise RuntimeError(f"{p.model}: integration failed on [{start}, {stop}] days: "
                                f"{sol.message}")
