@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,34 +32,46 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     """Arrays to store for one chunk, each shaped as the chunk's region.
 
     Lanes whose status is not ok are NaN-filled entirely, metrics included.
+    Each model's lanes run as one batch; a stored parameter that a lane's
+    model does not have is NaN for that lane.
     """
-    batch, block = plan.chunk_batch(chunk)
+    batches, block = plan.chunk_batches(chunk)
     scen = plan.sweep.scenario
-    res = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
-                      max_steps=scen.solver.max_steps, parallel=False,
-                      grouped=scen.solver.lockstep)
-    failed = res.status != STATUS_OK
-    outputs = res.outputs
-    outputs[:, failed, :] = np.nan
-    n_t = len(plan.times)
-    out = {o.name: outputs[i] for i, o in enumerate(get_model(batch.model_name).outputs)}
-    table = parameter_table(batch.model_name)
-    metrics = metrics_of_outputs(
-        plan.times, out, batch.params, table.names, batch.event_day, batch.event_kind,
-        batch.n_events, res.pre_event,
-        target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
-        window_days=scen.metrics.window_days,
-    )
+    n_lanes, n_t = math.prod(block), len(plan.times)
     dtype = plan.sweep.output.dtype
-    arrays = {name: out[name].reshape((*block, n_t)).astype(dtype)
-              for name in plan.sweep.output.variables}
-    for m in METRICS:
-        arrays[m.name] = metrics[m.name].reshape(block)
-    arrays["status"] = res.status.astype(np.int8).reshape(block)
-    arrays["n_steps"] = res.stats[:, STAT_STEPS].astype(np.int32).reshape(block)
-    for name in varying_parameters(plan):
-        arrays[f"param_{name}"] = batch.params[:, table.index[name]].reshape(block)
-    return arrays
+    stored = varying_parameters(plan)
+    arrays: dict[str, np.ndarray] = {
+        name: np.full((n_lanes, n_t), np.nan, dtype=dtype) for name in plan.sweep.variables}
+    arrays.update({m.name: np.full(n_lanes, np.nan) for m in METRICS})
+    arrays["status"] = np.zeros(n_lanes, dtype=np.int8)
+    arrays["n_steps"] = np.zeros(n_lanes, dtype=np.int32)
+    arrays.update({f"param_{name}": np.full(n_lanes, np.nan) for name in stored})
+    for batch, lanes in batches:
+        res = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
+                          max_steps=scen.solver.max_steps, parallel=False,
+                          grouped=scen.solver.lockstep)
+        failed = res.status != STATUS_OK
+        outputs = res.outputs
+        outputs[:, failed, :] = np.nan
+        out = {o.name: outputs[i] for i, o in enumerate(get_model(batch.model_name).outputs)}
+        table = parameter_table(batch.model_name)
+        metrics = metrics_of_outputs(
+            plan.times, out, batch.params, table.names, batch.event_day, batch.event_kind,
+            batch.n_events, res.pre_event,
+            target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
+            window_days=scen.metrics.window_days,
+        )
+        for name in plan.sweep.variables:
+            arrays[name][lanes] = out[name]
+        for m in METRICS:
+            arrays[m.name][lanes] = metrics[m.name]
+        arrays["status"][lanes] = res.status
+        arrays["n_steps"][lanes] = res.stats[:, STAT_STEPS]
+        for name in stored:
+            if name in table.index:
+                arrays[f"param_{name}"][lanes] = batch.params[:, table.index[name]]
+    return {name: a.reshape((*block, n_t) if a.ndim == 2 else block)
+            for name, a in arrays.items()}
 
 
 def run_chunk(plan: SweepPlan, path: str, chunk: int) -> ChunkReport:

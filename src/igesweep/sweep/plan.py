@@ -1,9 +1,10 @@
 """From a validated sweep to a chunk plan and, for any chunk, its packed lanes.
 
 The plan is small whatever the number of lanes: it holds the grid
-coordinates, one parameter vector per therapy, one event table per distinct
-regimen, and the chunk shape. :meth:`SweepPlan.chunk_batch` builds the lanes
-of one chunk from their grid indices, so a worker needs nothing else.
+coordinates, one parameter vector per model and therapy, one event table per
+distinct regimen, and the chunk shape. :meth:`SweepPlan.chunk_batches` builds
+the lanes of one chunk from their grid indices, one batch per model, so a
+worker needs nothing else.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError
 from igesweep.events import EVENT_CODES
 from igesweep.models.declaration import BINDING_CODES
-from igesweep.parameters import INDEX, REQUIRED_POSITIVE_WHEN, check_values
+from igesweep.parameters import parameter_table
 from igesweep.resolve import events_of, resolve
 from igesweep.scenario import parse_scenario
 from igesweep.solver import LaneBatch
@@ -63,8 +64,9 @@ class SweepPlan:
     dims: tuple[Dimension, ...]
     times: np.ndarray
     chunks: tuple[int, ...]
-    therapy_params: np.ndarray  # (n_therapies, n_parameters)
-    variability: tuple[TherapyVariability, ...]
+    models: tuple[str, ...]
+    therapy_params: tuple[np.ndarray, ...]  # per model: (n_therapies, n_parameters)
+    variability: tuple[tuple[TherapyVariability, ...], ...]  # per model, per therapy
     event_day: np.ndarray  # (n_regimens, max_events)
     event_kind: np.ndarray
     event_mg: np.ndarray
@@ -106,7 +108,7 @@ class SweepPlan:
     def stored_bytes(self) -> int:
         """Uncompressed size of the stored trajectories, metrics and statuses."""
         item = np.dtype(self.sweep.output.dtype).itemsize
-        per_lane = len(self.sweep.output.variables) * len(self.times) * item + 6 * 8 + 1
+        per_lane = len(self.sweep.variables) * len(self.times) * item + 6 * 8 + 1
         return self.n_lanes * per_lane
 
     def _dim_index(self, name: str) -> int | None:
@@ -115,21 +117,43 @@ class SweepPlan:
                 return i
         return None
 
-    def chunk_batch(self, chunk: int) -> tuple[LaneBatch, tuple[int, ...]]:
-        """Packed lanes of one chunk and the chunk's shape."""
+    def chunk_batches(self, chunk: int) -> tuple[list[tuple[LaneBatch, np.ndarray]],
+                                                  tuple[int, ...]]:
+        """Packed lanes of one chunk, one batch per model, and the chunk's shape.
+
+        Returns
+        -------
+        (list of (LaneBatch, ndarray), tuple of int)
+            Each batch with the positions of its lanes in the chunk's C-ordered
+            lanes; the chunk's shape.
+        """
         region = self.chunk_region(chunk)
         block = tuple(s.stop - s.start for s in region)
         idx = np.indices(block).reshape(len(block), -1)
         idx += np.array([s.start for s in region])[:, None]
+        model_dim = self._dim_index("model")
+        model_index = (idx[model_dim] if model_dim is not None
+                       else np.zeros(idx.shape[1], np.int64))
+        batches = []
+        for m in range(len(self.models)):
+            lanes = np.flatnonzero(model_index == m)
+            if lanes.size:
+                batches.append((self._batch(m, idx[:, lanes]), lanes))
+        return batches, block
+
+    def _batch(self, m: int, idx: np.ndarray) -> LaneBatch:
+        """The lanes at grid indices ``idx`` (one column per lane), all of model ``m``."""
         n = idx.shape[1]
+        model = self.models[m]
         therapy_dim = self._dim_index("therapy")
         therapy_index = idx[therapy_dim] if therapy_dim is not None else np.zeros(n, np.int64)
-        params = self.therapy_params[therapy_index].copy()
+        index = parameter_table(model).index
+        params = self.therapy_params[m][therapy_index].copy()
         binding = np.full(n, BINDING_CODES[self.sweep.scenario.binding], dtype=np.int64)
         for pos, dim in enumerate(self.dims):
             section, _, name = dim.key.partition(".")
             if section in ("patient", "therapy_params"):
-                params[:, INDEX[name]] = dim.values.astype(np.float64)[idx[pos]]
+                params[:, index[name]] = dim.values.astype(np.float64)[idx[pos]]
             elif dim.key == "binding":
                 codes = np.array([BINDING_CODES[v] for v in dim.values], dtype=np.int64)
                 binding = codes[idx[pos]]
@@ -137,23 +161,22 @@ class SweepPlan:
                 design = self.sweep.design
                 assert design is not None
                 for j, name in enumerate(design.names):
-                    params[:, INDEX[name]] = design.values[idx[pos], j]
+                    params[:, index[name]] = design.values[idx[pos], j]
         if self.sweep.population is not None:
             apply_population(params, therapy_index, idx[-1], self.sweep.population,
-                             list(self.variability))
+                             list(self.variability[m]), index)
         regimen = np.zeros(n, dtype=np.int64)
         sizes = [len(self.dims[p].values) for p in self.regimen_dims]
         if self.regimen_dims:
             regimen = np.ravel_multi_index(tuple(idx[p] for p in self.regimen_dims), sizes)
         if self.regimen_by_therapy:
             regimen = therapy_index * math.prod(sizes) + regimen
-        batch = LaneBatch(
+        return LaneBatch(
             params=params, binding=binding,
             event_day=self.event_day[regimen], event_kind=self.event_kind[regimen],
             event_mg=self.event_mg[regimen], n_events=self.n_events[regimen],
-            times=self.times[None, :], model=self.sweep.scenario.model,
+            times=self.times[None, :], model=model,
         )
-        return batch, block
 
 
 def _therapies(sweep: Sweep) -> list[str]:
@@ -178,25 +201,31 @@ def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) ->
     """
     problems: list[tuple[str, str]] = []
     therapies = _therapies(sweep)
+    models = sweep.models
     first = _first(sweep)
-    base_vectors = []
-    for i, therapy in enumerate(therapies):
-        where = f"grid.therapy[{i}]" if "therapy" in first else "therapy"
-        try:
-            lane = resolve(parse_scenario(substitute(sweep.base, {**first, "therapy": therapy}),
-                                          source), catalogue, source)
-        except InputError as err:
-            problems += [(where if p in ("therapy", "") else p, m) for p, m in err.problems]
-            continue
-        base_vectors.append(lane.parameter_vector())
-        _check_param_grid(sweep, lane.values, therapy, problems)
+    base_vectors: list[list[np.ndarray]] = [[] for _ in models]
+    for m, model in enumerate(models):
+        for i, therapy in enumerate(therapies):
+            where = f"grid.therapy[{i}]" if "therapy" in first else "therapy"
+            if len(models) > 1:
+                where = f"grid.model[{m}]"
+            try:
+                assign = {**first, "therapy": therapy, "model": model}
+                lane = resolve(parse_scenario(substitute(sweep.base, assign), source),
+                               catalogue, source)
+            except InputError as err:
+                problems += [(where if p in ("therapy", "") else p, m_) for p, m_ in err.problems]
+                continue
+            base_vectors[m].append(lane.parameter_vector())
+            _check_param_grid(sweep, model, lane.values, therapy, problems)
     if problems:
         raise InputError(list(dict.fromkeys(problems)), source)
-    variability = tuple(therapy_variability(catalogue, t) for t in therapies)
+    variability = tuple(tuple(therapy_variability(catalogue, t, model) for t in therapies)
+                        for model in models)
     if sweep.population is not None and not sweep.population.covariates:
-        flat = [t for t, var in zip(therapies, variability, strict=True)
-                if not sweep.population.variability or var.columns.size == 0]
-        if len(flat) == len(therapies):
+        flat = [t for var in variability for t, v in zip(therapies, var, strict=True)
+                if not sweep.population.variability or v.columns.size == 0]
+        if len(flat) == len(therapies) * len(models):
             problems.append(("population", "nothing to draw: no therapy of the sweep has "
                              "published variability in the catalogue (or variability is off) "
                              "and no covariates are given (population.covariates)"))
@@ -230,31 +259,33 @@ def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) ->
     times = sweep.scenario.output_days()
     shape = tuple(len(d.values) for d in dims)
     item = np.dtype(sweep.output.dtype).itemsize
-    per_lane = max(1, len(sweep.output.variables) * len(times) * item)
+    per_lane = max(1, len(sweep.variables) * len(times) * item)
     n_lanes = math.prod(shape)
     target = sweep.output.chunk_lanes or int(min(65536, TARGET_CHUNK_BYTES // per_lane,
                                                  max(64, n_lanes // MIN_CHUNKS)))
     return SweepPlan(
         sweep=sweep, dims=tuple(dims), times=times, chunks=chunk_shape(shape, target),
-        therapy_params=np.stack(base_vectors), variability=variability,
+        models=models, therapy_params=tuple(np.stack(v) for v in base_vectors),
+        variability=variability,
         event_day=event_day, event_kind=event_kind, event_mg=event_mg, n_events=n_events,
         regimen_dims=regimen_dims, regimen_by_therapy=by_therapy,
         therapy_names=tuple(therapies),
     )
 
 
-def _check_param_grid(sweep: Sweep, values: dict[str, float], therapy: str,
+def _check_param_grid(sweep: Sweep, model: str, values: dict[str, float], therapy: str,
                       problems: list[tuple[str, str]]) -> None:
     """Admissibility of every parameter grid value, and of grid pairs that constrain each other."""
     grid = {d.key.partition(".")[2]: d for d in sweep.dims
             if d.key.partition(".")[0] in ("patient", "therapy_params")}
+    table = parameter_table(model)
     for name, d in grid.items():
         for i, v in enumerate(d.values):
-            for pname, message in check_values({**values, name: float(v)}):
+            for pname, message in table.check({**values, name: float(v)}):
                 if pname == name or pname not in grid:
                     problems.append((f"grid.{d.key}[{i}]",
                                      f"{pname} {message} (therapy {therapy})"))
-    for rate, constant in REQUIRED_POSITIVE_WHEN:
+    for rate, constant in table.constraints:
         if rate in grid and constant in grid:
             for r, c in itertools.product(grid[rate].values, grid[constant].values):
                 if r > 0 and not c > 0:

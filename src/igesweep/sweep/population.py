@@ -15,13 +15,15 @@ normal and uniform numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from igesweep.catalogue import Catalogue, VariabilityEntry
-from igesweep.parameters import INDEX, N_PARAMETERS, PARAMETER_NAMES
+from igesweep.models import DEFAULT_MODEL
+from igesweep.parameters import INDEX, N_PARAMETERS, parameter_table
 from igesweep.sweep.spec import Covariate, Population
 
 #: Subjects per random-number block.
@@ -57,50 +59,57 @@ class TherapyVariability:
     cholesky: np.ndarray
 
 
-def therapy_variability(catalogue: Catalogue, therapy: str) -> TherapyVariability:
-    """Covariance of a therapy's published variability (patient block included).
+def therapy_variability(catalogue: Catalogue, therapy: str,
+                        model: str = DEFAULT_MODEL) -> TherapyVariability:
+    """Covariance of a therapy's published variability in ``model`` (patient block included).
 
     Raises
     ------
     ValueError
         If the correlations do not make a positive-definite covariance.
     """
-    entries = {**catalogue.patient.variability, **catalogue.therapies[therapy].variability}
-    names = [n for n in PARAMETER_NAMES if n in entries]
+    table = parameter_table(model)
+    block = catalogue.therapy_block(therapy, model)
+    entries = {n: e for n, e in {**catalogue.patient.variability, **block.variability}.items()
+               if n in table.index}
+    names = [n for n in table.names if n in entries]
     k = len(names)
     sd = np.array([math.sqrt(omega2(entries[n])) for n in names])
     corr = np.eye(k)
-    for c in catalogue.therapies[therapy].correlations:
+    for c in block.correlations:
         i, j = names.index(c.between[0]), names.index(c.between[1])
         corr[i, j] = corr[j, i] = c.rho
     cov = corr * np.outer(sd, sd)
     chol = np.linalg.cholesky(cov) if k else np.zeros((0, 0))
-    return TherapyVariability(columns=np.array([INDEX[n] for n in names], dtype=np.int64),
+    return TherapyVariability(columns=np.array([table.index[n] for n in names], dtype=np.int64),
                               cholesky=chol)
 
 
-def _block_numbers(seed: int, block: int, n_cov: int) -> tuple[np.ndarray, ...]:
+def _block_numbers(seed: int, block: int, n_cov: int, n_parameters: int
+                   ) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(np.random.SeedSequence([seed, block]))
-    z = rng.standard_normal((BLOCK, N_PARAMETERS))
+    z = rng.standard_normal((BLOCK, n_parameters))
     zc = rng.standard_normal((BLOCK, max(n_cov, 1)))
     uc = rng.random((BLOCK, max(n_cov, 1)))
     return z, zc, uc
 
 
-def subject_numbers(seed: int, start: int, stop: int, n_cov: int) -> tuple[np.ndarray, ...]:
+def subject_numbers(seed: int, start: int, stop: int, n_cov: int,
+                    n_parameters: int = N_PARAMETERS) -> tuple[np.ndarray, ...]:
     """Random numbers of subjects ``start .. stop - 1``.
 
     Returns
     -------
     (z, zc, uc) : tuple of ndarray
-        Normals per parameter ``(n, N_PARAMETERS)``, and a normal and a uniform
+        Normals per parameter ``(n, n_parameters)`` (the model's parameter count), and a
+        normal and a uniform
         per covariate ``(n, max(n_cov, 1))``.
     """
     parts: list[tuple[np.ndarray, ...]] = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
         lo = max(start, block * BLOCK) - block * BLOCK
         hi = min(stop, (block + 1) * BLOCK) - block * BLOCK
-        nums = _block_numbers(seed, block, n_cov)
+        nums = _block_numbers(seed, block, n_cov, n_parameters)
         parts.append(tuple(a[lo:hi] for a in nums))
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
@@ -130,6 +139,7 @@ def apply_population(
     subject: np.ndarray,
     population: Population,
     variability: list[TherapyVariability],
+    index: Mapping[str, int] = INDEX,
 ) -> None:
     """Draw each lane's subject into its parameter rows, in place.
 
@@ -145,10 +155,12 @@ def apply_population(
         The population spec (seed, covariates, whether to apply variability).
     variability : list of TherapyVariability
         Per therapy.
+    index : mapping of str to int
+        Column of each parameter of the sweep's model.
     """
     start, stop = int(subject.min()), int(subject.max()) + 1
-    covariates = sorted(population.covariates, key=INDEX.__getitem__)
-    z, zc, uc = subject_numbers(population.seed, start, stop, len(covariates))
+    covariates = sorted(population.covariates, key=index.__getitem__)
+    z, zc, uc = subject_numbers(population.seed, start, stop, len(covariates), params.shape[1])
     rows = subject - start
     if population.variability:
         for t, var in enumerate(variability):
@@ -159,4 +171,4 @@ def apply_population(
             params[np.ix_(lanes, var.columns)] *= np.exp(eta)
     for j, name in enumerate(covariates):
         values = covariate_values(population.covariates[name], zc[:, j], uc[:, j])
-        params[:, INDEX[name]] = values[rows]
+        params[:, index[name]] = values[rows]

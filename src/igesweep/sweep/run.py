@@ -15,6 +15,7 @@ from distributed import as_completed
 
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
+from igesweep.models import get_model
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
 from igesweep.simulate import solver_attrs
@@ -62,10 +63,10 @@ def describe(plan: SweepPlan) -> str:
             f"chunks: {plan.n_chunks:,} of shape {plan.chunks} "
             f"(~{int(np.prod(plan.chunks)):,} lanes each)\n"
             f"store: ~{gb:.3g} GB uncompressed ({plan.sweep.output.dtype}, "
-            f"{len(plan.sweep.output.variables)} trajectories)")
+            f"{len(plan.sweep.variables)} trajectories)")
     pop = plan.sweep.population
     if pop is not None:
-        flat = [str(t) for t, v in zip(plan.therapy_names, plan.variability, strict=True)
+        flat = [str(t) for t, v in zip(plan.therapy_names, plan.variability[0], strict=True)
                 if not pop.variability or v.columns.size == 0]
         if flat:
             text += ("\npopulation: no published variability for " + ", ".join(flat)
@@ -78,14 +79,24 @@ def _warm_up(plan: SweepPlan) -> None:
     """Compile (or load from cache) the kernel once here, before workers start.
 
     Many processes compiling the same cached function for the first time at
-    once can race on the cache files; one compile up front avoids that.
+    once can race on the cache files; one compile up front avoids that. With a
+    grid over ``model``, each model's kernels are warmed.
     """
-    batch, _ = plan.chunk_batch(0)
-    first = slice(0, 1)
-    solve_batch(LaneBatch(params=batch.params[first], binding=batch.binding[first],
-                          event_day=batch.event_day[first], event_kind=batch.event_kind[first],
-                          event_mg=batch.event_mg[first], n_events=batch.n_events[first],
-                          times=batch.times[:, :2]), parallel=False)
+    warmed: set[str] = set()
+    for chunk in range(plan.n_chunks):
+        batches, _ = plan.chunk_batches(chunk)
+        for batch, _ in batches:
+            if batch.model_name not in warmed:
+                first = slice(0, 1)
+                solve_batch(LaneBatch(
+                    params=batch.params[first], binding=batch.binding[first],
+                    event_day=batch.event_day[first], event_kind=batch.event_kind[first],
+                    event_mg=batch.event_mg[first], n_events=batch.n_events[first],
+                    times=batch.times[:, :2], model=batch.model),
+                    parallel=False, grouped=plan.sweep.scenario.solver.lockstep)
+                warmed.add(batch.model_name)
+        if len(warmed) == len(plan.models):
+            return
 
 
 def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
@@ -105,6 +116,9 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
         shutil.rmtree(output)
     attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario)}
     attrs["metric_target_free_ige_ng_ml"] = plan.sweep.scenario.metrics.target_free_ige_ng_ml
+    model = get_model(plan.sweep.model)
+    attrs["model"] = model.name
+    attrs["model_digest"] = model.digest()
     tmp = output.with_name(f".{output.name}.template")
     if tmp.exists():
         shutil.rmtree(tmp)

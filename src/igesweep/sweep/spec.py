@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -19,8 +19,8 @@ import numpy as np
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.outputs import OUTPUT_NAMES
-from igesweep.parameters import BY_NAME, PATIENT_PARAMETERS, THERAPY_PARAMETERS
+from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.scenario import (
     PositiveNumber,
     RepeatingRegimen,
@@ -37,19 +37,22 @@ REGIMEN_UNITS = {"route": "", "dose_mg": "mg", "interval_days": "day", "n_doses"
                  "until_day": "day", "start_day": "day", "loading_doses": ""}
 
 
-def grid_keys() -> list[str]:
-    """Every dotted key a grid may vary."""
-    return (["therapy", "binding"]
-            + [f"patient.{n}" for n in PATIENT_PARAMETERS]
-            + [f"therapy_params.{n}" for n in THERAPY_PARAMETERS]
+def grid_keys(model: str = DEFAULT_MODEL, *others: str) -> list[str]:
+    """Every dotted key a grid may vary in a sweep of ``model`` (and of ``others``, whose
+    lanes sit beside it on a ``model`` dimension: their shared parameters)."""
+    tables = [parameter_table(m) for m in (model, *others)]
+    shared = [n for n in tables[0].names if all(n in t.by_name for t in tables)]
+    return (["model", "therapy", "binding"]
+            + [f"patient.{n}" for n in shared if tables[0].by_name[n].group == "patient"]
+            + [f"therapy_params.{n}" for n in shared if tables[0].by_name[n].group == "therapy"]
             + [f"regimen.{f}" for f in REGIMEN_FIELDS])
 
 
-def key_unit(key: str) -> str:
+def key_unit(key: str, model: str = DEFAULT_MODEL) -> str:
     """Unit of a grid key's values."""
     section, _, name = key.partition(".")
     if section in ("patient", "therapy_params"):
-        return BY_NAME[name].unit
+        return parameter_table(model).by_name[name].unit
     if section == "regimen":
         return REGIMEN_UNITS[name]
     return ""
@@ -104,9 +107,9 @@ class Population(_Model):
 
 
 class OutputOptions(_Model):
-    """What the sweep stores and how."""
+    """What the sweep stores and how (``variables``: the model's outputs unless given)."""
 
-    variables: list[str] = list(OUTPUT_NAMES)
+    variables: list[str] | None = None
     dtype: Literal["float32", "float64"] = "float32"
     compression: Literal["zstd", "lz4", "none"] = "zstd"
     compression_level: Annotated[int, Strict(), Field(ge=1, le=19)] = 3
@@ -193,6 +196,64 @@ class Sweep:
     cluster: ClusterOptions | None
     scenario: Scenario
 
+    @property
+    def model(self) -> str:
+        """The base scenario's model (the first of :attr:`models`)."""
+        return self.scenario.model
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Models of the sweep's lanes: the values of a ``model`` grid key, or the base's."""
+        for d in self.dims:
+            if d.key == "model":
+                return tuple(str(v) for v in d.values)
+        return (self.scenario.model,)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Outputs stored per time: ``output.variables``, or the outputs all models share."""
+        if self.output.variables is not None:
+            return tuple(self.output.variables)
+        return shared_outputs(self.models)
+
+
+def shared_outputs(models: Sequence[str]) -> tuple[str, ...]:
+    """Output names every model of ``models`` has, in the first model's order."""
+    names = [get_model(m).output_names for m in models]
+    return tuple(n for n in names[0] if all(n in other for other in names[1:]))
+
+
+def grid_models(base: Mapping[str, Any], grid: Mapping[str, Any]) -> tuple[str, ...]:
+    """Models of a sweep file: its ``model`` grid values that name models, or the base's."""
+    from igesweep.models import get_model
+
+    values = grid.get("model") if isinstance(grid, Mapping) else None
+    if isinstance(values, list) and values:
+        good = []
+        for v in values:
+            try:
+                if isinstance(v, str):
+                    get_model(v)
+                    good.append(v)
+            except KeyError:
+                continue
+        if good:
+            return tuple(dict.fromkeys(good))
+    return (base_model(base),)
+
+
+def base_model(base: Mapping[str, Any]) -> str:
+    """The model a sweep's base scenario names (the default for none or an unknown name;
+    the scenario check reports the latter)."""
+    model = base.get("model", DEFAULT_MODEL)
+    if not isinstance(model, str):
+        return DEFAULT_MODEL
+    try:
+        get_model(model)
+    except KeyError:
+        return DEFAULT_MODEL
+    return model
+
 
 def _expand(key: str, spec: Any) -> tuple[list[Any], str | None]:
     """Turn a grid entry (list or generator) into values; return (values, problem)."""
@@ -251,7 +312,9 @@ def substitute(base: Mapping[str, Any], assignments: Mapping[str, Any]) -> dict[
 def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], source: str | None,
                 problems: list[tuple[str, str]]) -> list[GridDim]:
     dims: list[GridDim] = []
-    allowed = grid_keys()
+    models = grid_models(base, grid)
+    model = models[0]
+    allowed = grid_keys(*models)
     names: dict[str, str] = {}
     for key, spec in grid.items():
         path = f"grid.{key}"
@@ -281,7 +344,8 @@ def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], source: str | Non
             problems.append((path, f"dimension name '{name}' is also given by "
                                    f"grid.{names[name]}"))
         names[name] = key
-        dims.append(GridDim(key=key, name=name, values=tuple(values), unit=key_unit(key)))
+        dims.append(GridDim(key=key, name=name, values=tuple(values),
+                            unit=key_unit(key, model)))
     return dims
 
 
@@ -339,8 +403,13 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     if not isinstance(options_raw.get("grid", {}), Mapping):
         problems.append(("grid", "must be a mapping of dotted keys to values"))
     dims = _check_grid(base, options.grid, source, problems)
-    design = _check_design(options.design, source, dims, problems)
-    _check_output(options.output, problems)
+    models = grid_models(base, options.grid if isinstance(options.grid, Mapping) else {})
+    table = parameter_table(models[0])
+    if len(models) > 1 and options.design:
+        problems.append(("design", "a design varies one model's parameters; "
+                                   "it cannot be combined with a grid over model"))
+    design = _check_design(options.design, source, dims, problems, table)
+    _check_output(options.output, problems, models)
     if problems:
         raise InputError(problems, source)
     first = {d.key: d.values[0] for d in dims}
@@ -350,7 +419,7 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         problems.extend(err.problems)
     _check_values(base, dims, source, problems)
     if options.population is not None:
-        _check_population(options.population, dims, problems)
+        _check_population(options.population, dims, problems, table)
     if problems:
         raise InputError(list(dict.fromkeys(problems)), source)
     return Sweep(base=base, dims=tuple(dims), design=design, population=options.population,
@@ -358,7 +427,7 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
 
 
 def _check_design(raw: Mapping[str, Any], source: str | None, dims: list[GridDim],
-                  problems: list[tuple[str, str]]) -> Design | None:
+                  problems: list[tuple[str, str]], table: ParameterTable) -> Design | None:
     """Validate a design: equal-length columns of admissible parameter values."""
     if not raw:
         return None
@@ -366,8 +435,8 @@ def _check_design(raw: Mapping[str, Any], source: str | None, dims: list[GridDim
         raw = _read_design_csv(raw["csv"], source, problems)
         if not raw:
             return None
-    allowed = [f"patient.{n}" for n in PATIENT_PARAMETERS] + [
-        f"therapy_params.{n}" for n in THERAPY_PARAMETERS]
+    allowed = [f"patient.{n}" for n in table.patient] + [
+        f"therapy_params.{n}" for n in table.therapy]
     grid_names = {d.name for d in dims}
     columns: list[np.ndarray] = []
     keys: list[str] = []
@@ -386,8 +455,10 @@ def _check_design(raw: Mapping[str, Any], source: str | None, dims: list[GridDim
             problems.append((path, "must be a non-empty list of numbers"))
             continue
         column = np.asarray(values, dtype=np.float64)
-        p = BY_NAME[name]
-        bad = ~np.isfinite(column) | (column <= 0 if p.positive else column < 0)
+        p = table.by_name[name]
+        bad = ~np.isfinite(column)
+        if not p.signed:
+            bad |= column <= 0 if p.positive else column < 0
         if p.fraction:
             bad |= column > 1
         if bad.any():
@@ -426,23 +497,27 @@ def _read_design_csv(name: Any, source: str | None,
     return {h.strip(): data[:, j].tolist() for j, h in enumerate(header)}
 
 
-def _check_output(output: OutputOptions, problems: list[tuple[str, str]]) -> None:
+def _check_output(output: OutputOptions, problems: list[tuple[str, str]],
+                  models: Sequence[str]) -> None:
+    if output.variables is None:
+        return
+    names = shared_outputs(models)
     for i, name in enumerate(output.variables):
-        if name not in OUTPUT_NAMES:
-            problems.append((f"output.variables[{i}]",
-                             unknown_name_message("output variable", name, OUTPUT_NAMES)))
+        if name not in names:
+            problems.append((f"output.variables[{i}]", unknown_name_message(
+                f"output variable of model {' and '.join(models)}", name, names)))
     if not output.variables:
         problems.append(("output.variables", "the list of variables is empty"))
 
 
 def _check_population(pop: Population, dims: list[GridDim],
-                      problems: list[tuple[str, str]]) -> None:
+                      problems: list[tuple[str, str]], table: ParameterTable) -> None:
     grid_params = {d.key.partition(".")[2] for d in dims}
     for name, cov in pop.covariates.items():
         path = f"population.covariates.{name}"
-        if name not in PATIENT_PARAMETERS:
+        if name not in table.patient:
             problems.append((path, unknown_name_message("patient parameter", name,
-                                                        PATIENT_PARAMETERS)))
+                                                        table.patient)))
             continue
         if name in grid_params:
             problems.append((path, "is also a grid key; vary it one way or the other"))
@@ -456,5 +531,5 @@ def _check_population(pop: Population, dims: list[GridDim],
             problems.append((f"{path}.{kind}", "needs [low, high] with low < high"))
         if cov.bounds is not None and not cov.bounds[0] < cov.bounds[1]:
             problems.append((f"{path}.bounds", "needs [low, high] with low < high"))
-        if BY_NAME[name].fraction and kind in ("lognormal", "loguniform"):
+        if table.by_name[name].fraction and kind in ("lognormal", "loguniform"):
             problems.append((path, f"{name} is a fraction; use uniform or normal with bounds"))

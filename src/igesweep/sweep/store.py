@@ -20,8 +20,9 @@ import xarray as xr
 import zarr
 from zarr.codecs import BloscCodec, ZstdCodec
 
-from igesweep.outputs import METRICS, OUTPUTS
-from igesweep.parameters import BY_NAME, PARAMETER_NAMES
+from igesweep.models import get_model
+from igesweep.outputs import METRICS
+from igesweep.parameters import parameter_table
 from igesweep.simulate import status_attrs
 from igesweep.sweep.plan import SweepPlan
 
@@ -37,10 +38,14 @@ def varying_parameters(plan: SweepPlan) -> list[str]:
     if pop is None:
         return []
     names = set(pop.covariates)
-    if pop.variability:
-        for var in plan.variability:
-            names.update(PARAMETER_NAMES[c] for c in var.columns)
-    return [n for n in PARAMETER_NAMES if n in names]
+    ordered: list[str] = []
+    for model, variability in zip(plan.models, plan.variability, strict=True):
+        table = parameter_table(model)
+        if pop.variability:
+            for var in variability:
+                names.update(table.names[c] for c in var.columns)
+        ordered += [n for n in table.names if n in names and n not in ordered]
+    return ordered
 
 
 def _compressors(plan: SweepPlan) -> list[Any] | None:
@@ -55,6 +60,7 @@ def _compressors(plan: SweepPlan) -> list[Any] | None:
 def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
     """The empty dataset (lazy arrays) with coordinates, attributes and encoding."""
     lane_dims = tuple(d.name for d in plan.dims)
+    table = parameter_table(plan.sweep.model)
     shape = plan.shape
     chunks = plan.chunks
     n_t = len(plan.times)
@@ -66,12 +72,12 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
     if design is not None:
         for j, (key, name) in enumerate(zip(design.keys, design.names, strict=True)):
             coords[name] = ("sample", design.values[:, j],
-                            {"units": BY_NAME[name].unit, "long_name": key})
+                            {"units": table.by_name[name].unit, "long_name": key})
     ds = xr.Dataset(coords=coords)
     compressors = _compressors(plan)
     dtype = plan.sweep.output.dtype
-    for v in OUTPUTS:
-        if v.name not in plan.sweep.output.variables:
+    for v in get_model(plan.sweep.model).outputs:
+        if v.name not in plan.sweep.variables:
             continue
         ds[v.name] = ((*lane_dims, "time"),
                       da.full((*shape, n_t), np.nan, dtype=dtype, chunks=(*chunks, n_t)),
@@ -90,9 +96,10 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
                      {"units": "1", "long_name": "accepted integrator steps"})
     ds["n_steps"].encoding = {"chunks": chunks, "compressors": compressors}
     for name in varying_parameters(plan):
+        p = next(parameter_table(m).by_name[name] for m in plan.models
+                 if name in parameter_table(m).by_name)
         ds[f"param_{name}"] = (lane_dims, da.full(shape, np.nan, chunks=chunks),
-                               {"units": BY_NAME[name].unit,
-                                "long_name": f"{BY_NAME[name].description} (per subject)"})
+                               {"units": p.unit, "long_name": f"{p.description} (per subject)"})
         ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
                                         "_FillValue": np.nan}
     ds[CHUNK_DONE] = ("chunk", da.zeros(plan.n_chunks, dtype=np.int8, chunks=1),
