@@ -12,8 +12,7 @@ InputError
     Raised for invalid input; every problem names its YAML path.
 """
 
-__version__ = "0.1.0"
-
+from igesweep._version import __version__
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
 from igesweep.scenario import Scenario, parse_scenario

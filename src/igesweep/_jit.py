@@ -45,7 +45,7 @@ def source_hash(root: Path = Path(__file__).parent) -> str:
 
 
 def _cache_dir() -> str | None:
-    from igesweep import __version__
+    from igesweep._version import __version__
 
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "igesweep", "numba")

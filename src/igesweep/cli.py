@@ -11,8 +11,9 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
-import igesweep
+from igesweep._version import __version__
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
 from igesweep.solver import STATUS_MEANINGS, STATUS_OK
@@ -26,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="igesweep", description="Mechanistic anti-IgE therapy simulation at scale."
     )
-    parser.add_argument("--version", action="version", version=f"igesweep {igesweep.__version__}")
+    parser.add_argument("--version", action="version", version=f"igesweep {__version__}")
     parser.add_argument("--catalogue", metavar="PATH",
                         help="therapy catalogue YAML (default: the shipped config/therapies.yaml)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("name", help="model name (see: igesweep models)")
     show.add_argument("--code", action="store_true",
                       help="print the Numba source generated from the declaration instead")
+    export = mod_sub.add_parser("export", help="write a model (and a scenario's lane) as SBML")
+    export.add_argument("name", help="model name (see: igesweep models)")
+    export.add_argument("--sbml", required=True, metavar="OUT.xml",
+                        help="SBML Level 3 file to write")
+    export.add_argument("--scenario", metavar="SCENARIO.yaml",
+                        help="take parameter values, binding and doses (as SBML events) "
+                             "from this scenario, which must name the same model")
+    export.add_argument("--binding", choices=["full", "qe"],
+                        help="binding option to export (default: the scenario's, else full)")
     cal = sub.add_parser("calibrate",
                          help="fit the calibrated catalogue values to published observations")
     cal.add_argument("-o", "--output", metavar="OUT.json",
@@ -148,7 +158,7 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
     return EXIT_OK
 
 
-def _cmd_models(args: argparse.Namespace) -> int:
+def _cmd_models(args: argparse.Namespace, catalogue: Catalogue) -> int:
     from igesweep.models import get_model, model_names
     from igesweep.models.describe import describe, summary_table
 
@@ -159,12 +169,39 @@ def _cmd_models(args: argparse.Namespace) -> int:
         model = get_model(args.name)
     except KeyError as err:
         raise InputError([("model", err.args[0])], "<command line>") from None
+    if args.models_command == "export":
+        return _export_sbml(args, model, catalogue)
     if args.code:
         from igesweep.models.codegen import generate
 
         print(generate(model), end="")
     else:
         print(describe(model))
+    return EXIT_OK
+
+
+def _export_sbml(args: argparse.Namespace, model: Any, catalogue: Catalogue) -> int:
+    from pathlib import Path
+
+    from igesweep.models.sbml import sbml_text
+    from igesweep.resolve import resolve
+    from igesweep.scenario import load_yaml, parse_scenario
+
+    values, events, binding = None, (), args.binding or "full"
+    if args.scenario:
+        scenario = parse_scenario(load_yaml(args.scenario), args.scenario)
+        if scenario.model != args.name:
+            raise InputError([("model", f"the scenario runs model {scenario.model!r}, not "
+                                        f"{args.name!r}")], args.scenario)
+        lane = resolve(scenario, catalogue, args.scenario)
+        values, events, binding = lane.values, lane.events, args.binding or lane.binding
+    if binding not in model.bindings:
+        raise InputError([("binding", f"model {model.name!r} offers binding "
+                                      f"{' | '.join(model.bindings)}, got {binding!r}")],
+                         "<command line>")
+    Path(args.sbml).write_text(sbml_text(model, binding, values=values, events=events))
+    print(f"wrote {args.sbml} (SBML Level 3: model {model.name}, binding {binding}, "
+          f"{len(events)} events)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -180,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "calibrate":
             return _cmd_calibrate(args, catalogue)
         if args.command == "models":
-            return _cmd_models(args)
+            return _cmd_models(args, catalogue)
         return _cmd_therapies(catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)

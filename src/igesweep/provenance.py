@@ -8,13 +8,13 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-import igesweep
+from igesweep._version import __version__
 
 
 @cache
 def git_commit() -> str:
     """Commit of the igesweep source tree, with ``-dirty`` if modified; ``unknown`` if none."""
-    root = Path(igesweep.__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return "unknown"
     try:
@@ -39,8 +39,8 @@ def provenance_attrs(input_text: str, input_kind: str) -> dict[str, str]:
     """
     return {
         "title": f"igesweep {input_kind} result",
-        "source": f"igesweep {igesweep.__version__} (git {git_commit()})",
-        "igesweep_version": igesweep.__version__,
+        "source": f"igesweep {__version__} (git {git_commit()})",
+        "igesweep_version": __version__,
         "git_commit": git_commit(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         f"{input_kind}_yaml": input_text,

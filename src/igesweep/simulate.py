@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from igesweep.attributes import lane_attrs, solver_attrs, status_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.events import EVENT_CODES
 from igesweep.metrics import metrics_of_outputs
@@ -20,10 +21,8 @@ from igesweep.parameters import parameter_table
 from igesweep.provenance import provenance_attrs
 from igesweep.resolve import Lane, resolve
 from igesweep.scenario import Scenario, load_yaml, parse_scenario
-from igesweep.solver import STATUS_MEANINGS, solve_batch
+from igesweep.solver import solve_batch
 from igesweep.solver.status import STAT_JACOBIANS, STAT_REJECTED, STAT_STEPS
-
-SOLVER_NAME = "rodas5p"
 
 
 def read_scenario(scenario: Scenario | Mapping[str, Any] | str | Path) -> tuple[Scenario, str, str]:
@@ -116,40 +115,6 @@ def simulate(
         "catalogue_sha256": cat.sha256,
     })
     return ds
-
-
-def status_attrs(*, not_run: bool = False) -> dict[str, Any]:
-    """CF-style flag attributes of a ``status`` variable (``not_run = -1`` for sweeps)."""
-    meanings = dict(STATUS_MEANINGS)
-    if not_run:
-        meanings[-1] = "not_run"
-    return {
-        "long_name": "integrator status",
-        "units": "1",
-        "flag_values": np.array(sorted(meanings), dtype=np.int8),
-        "flag_meanings": " ".join(meanings[k] for k in sorted(meanings)),
-    }
-
-
-def lane_attrs(lane: Lane) -> dict[str, Any]:
-    """Therapy, binding and every parameter value (attribute name = parameter name)."""
-    table = parameter_table(lane.model)
-    attrs: dict[str, Any] = {"therapy": lane.therapy, "binding": lane.binding}
-    for name in table.names:
-        attrs[name] = float(lane.values[name])
-    attrs["parameter_units"] = "; ".join(f"{n}: {table.by_name[n].unit}" for n in table.names)
-    return attrs
-
-
-def solver_attrs(scenario: Scenario, *, lockstep: bool | None = None) -> dict[str, Any]:
-    """Solver name and settings; ``lockstep`` overrides the scenario's (one lane runs alone)."""
-    return {
-        "solver": SOLVER_NAME,
-        "solver_rtol": scenario.solver.rtol,
-        "solver_atol": scenario.solver.atol,
-        "solver_max_steps": scenario.solver.max_steps,
-        "solver_lockstep": int(scenario.solver.lockstep if lockstep is None else lockstep),
-    }
 
 
 def _add_events(ds: xr.Dataset, lane: Lane, pre_event: np.ndarray) -> None:

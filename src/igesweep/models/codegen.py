@@ -72,7 +72,8 @@ class Variant:
     jacobian: dict[tuple[int, int], sp.Expr]
 
 
-def _variant(model: Model, binding: str) -> Variant:
+def variant(model: Model, binding: str) -> Variant:
+    """The equations of ``model`` under binding option ``binding`` (see :class:`Variant`)."""
     syms = [s.symbol for s in model.states]
     index = {s: i for i, s in enumerate(syms)}
     if binding == "full":
@@ -161,7 +162,7 @@ class Generator:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.states = [s.symbol for s in model.states]
-        self.variants = {b: _variant(model, b) for b in model.bindings}
+        self.variants = {b: variant(model, b) for b in model.bindings}
         pattern = set()
         for v in self.variants.values():
             pattern |= set(v.jacobian)

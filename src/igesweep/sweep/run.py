@@ -13,12 +13,12 @@ from typing import TextIO
 import numpy as np
 from distributed import as_completed
 
+from igesweep.attributes import solver_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
 from igesweep.models import get_model
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
-from igesweep.simulate import solver_attrs
 from igesweep.solver import LaneBatch, solve_batch
 from igesweep.sweep.compute import ChunkReport, run_chunk
 from igesweep.sweep.engine import Progress, dask_client

@@ -20,10 +20,10 @@ import xarray as xr
 import zarr
 from zarr.codecs import BloscCodec, ZstdCodec
 
+from igesweep.attributes import status_attrs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
-from igesweep.simulate import status_attrs
 from igesweep.sweep.plan import SweepPlan
 
 COMPLETE_ATTR = "igesweep_complete"
