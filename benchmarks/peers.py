@@ -13,6 +13,11 @@ resolution from the catalogue.
   restarted at each dose, ``t_eval`` at the output days.
 * libRoadRunner: the model written in Antimony, doses as SBML events,
   CVODE; reset and parameters set for every lane, as in a patient sweep.
+* numbalsoda: LSODA (C, finite-difference Jacobian) called from a Numba
+  loop over the lane's segments between doses, on igesweep's generated
+  right-hand side, in states scaled by their natural scales (numbalsoda takes
+  one scalar absolute tolerance; scaling gives it the per-state tolerance the
+  other methods have).
 
 Accuracy is the largest relative error against the reference of free IgE and
 of total FcεRI per cell at every output time where the reference exceeds
@@ -256,11 +261,17 @@ class Method:
 
 
 class IgesweepKernel(Method):
-    """igesweep's compiled Rodas5P kernel, serial driver (one thread)."""
+    """igesweep's compiled Rodas5P kernel, serial driver (one thread).
 
-    def __init__(self, case: Case, binding: str):
+    ``grouped=True`` runs the lanes in lockstep groups, as sweeps do by
+    default; the lanes here are identical, which flatters lockstep (see
+    ``lockstep_groups.py`` for patient grids).
+    """
+
+    def __init__(self, case: Case, binding: str, grouped: bool = False):
         self.binding = binding
-        self.name = f"igesweep ({binding})"
+        self.grouped = grouped
+        self.name = f"igesweep{' lockstep' if grouped else ''} ({binding})"
         super().__init__(case)
         self._batches: dict[int, object] = {}
         self.run_lanes(DEFAULT_RTOL, 1)  # compile or load the cache outside any timing
@@ -276,7 +287,8 @@ class IgesweepKernel(Method):
         return self._batches[n_lanes]
 
     def _solve_batch(self, rtol: float, n_lanes: int):
-        res = solve_batch(self._batch(n_lanes), rtol=rtol, atol=self.atol(rtol), parallel=False)
+        res = solve_batch(self._batch(n_lanes), rtol=rtol, atol=self.atol(rtol), parallel=False,
+                          grouped=self.grouped)
         if np.any(res.status != 0):
             raise RuntimeError(f"{self.name}: lanes failed at rtol {rtol:g}")
         return res
@@ -510,6 +522,117 @@ class RoadRunnerCVODE(Method):
         rows = np.asarray(rr.simulate(float(self.case.times[0]), float(self.case.times[-1])))
         self.rr.integrator.variable_step_size = False
         return Work(steps=float(rows.shape[0] - 1), approximate=True)
+
+
+def numbalsoda_lane_function(kernels, lsoda, lsoda_sig):
+    """A compiled function integrating one lane with numbalsoda's LSODA.
+
+    The right-hand side is igesweep's generated one (a C callback through
+    ``numba.cfunc``), in states divided by their natural scales; the scratch
+    vectors live in the ``data`` array handed to LSODA, so the callback
+    allocates nothing.
+    """
+    import numba
+    from numba import carray
+
+    n, nr = kernels.N_STATES, kernels.N_RATES
+    rhs, derive, initial_state = kernels.rhs, kernels.derive, kernels.initial_state
+    apply_event, outputs_from_state = kernels.apply_event, kernels.outputs_from_state
+    absolute_tolerance, largest_dose = kernels.absolute_tolerance, kernels.largest_dose
+    n_out = kernels.N_OUTPUTS
+
+    @numba.cfunc(lsoda_sig, error_model="numpy", fastmath={"contract"})
+    def scaled_rhs(t, z, dz, data):
+        d = carray(data, (nr + 3 * n,))
+        zz = carray(z, (n,))
+        out = carray(dz, (n,))
+        y = d[nr + n:nr + 2 * n]
+        dy = d[nr + 2 * n:nr + 3 * n]
+        for i in range(n):
+            y[i] = zz[i] * d[nr + i]
+        rhs(y, d[:nr], 0, dy)
+        for i in range(n):
+            out[i] = dy[i] / d[nr + i]
+
+    funcptr = scaled_rhs.address
+
+    @numba.njit
+    def lane(p, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol, out):
+        r = derive(p)
+        data = np.zeros(nr + 3 * n)
+        data[:nr] = r
+        scale = np.empty(n)
+        absolute_tolerance(r, largest_dose(r, ev_kind, ev_mg, n_ev), 1.0, scale)
+        data[nr:nr + n] = scale
+        y = np.empty(n)
+        initial_state(r, 0, y)
+        o = np.empty(n_out)
+        n_t = times.shape[0]
+        t = times[0]
+        ie = 0
+        io = 0
+        ok = True
+        while True:
+            while ie < n_ev and ev_t[ie] <= t:
+                apply_event(y, r, 0, ev_kind[ie], ev_mg[ie])
+                ie += 1
+            while io < n_t and times[io] <= t:
+                outputs_from_state(y, r, 0, o)
+                out[:, io] = o
+                io += 1
+            if io == n_t or not ok:
+                return ok
+            end = times[n_t - 1]
+            if ie < n_ev and ev_t[ie] < end:
+                end = ev_t[ie]
+            k = 0
+            while io + k < n_t and times[io + k] < end:
+                k += 1
+            t_eval = np.empty(k + 2)
+            t_eval[0] = t
+            t_eval[1:k + 1] = times[io:io + k]
+            t_eval[k + 1] = end
+            usol, ok = lsoda(funcptr, y / scale, t_eval, data, rtol, atol, 100000)
+            for j in range(k):
+                outputs_from_state(usol[j + 1] * scale, r, 0, o)
+                out[:, io] = o
+                io += 1
+            y = usol[k + 1] * scale
+            t = end
+
+    return lane
+
+
+class NumbaLSODA(Method):
+    """numbalsoda's LSODA, called from Numba, on igesweep's generated right-hand side."""
+
+    name = "numbalsoda LSODA"
+
+    def __init__(self, case: Case):
+        super().__init__(case)
+        from numbalsoda import lsoda, lsoda_sig
+
+        from igesweep.solver.kernels import load_kernels
+
+        kernels = load_kernels("igesweep-1")
+        self.lane_function = numbalsoda_lane_function(kernels, lsoda, lsoda_sig)
+        batch = pack_lanes([self.lane], case.times)
+        self.args = (batch.params[0], batch.event_day[0], batch.event_kind[0],
+                     batch.event_mg[0], int(batch.n_events[0]), case.times)
+        self.out = np.empty((kernels.N_OUTPUTS, case.times.size))
+        self.run_lanes(1e-6, 1)  # compile outside any timing
+
+    def _run(self, rtol: float) -> None:
+        if not self.lane_function(*self.args, rtol, rtol * ATOL_PER_RTOL, self.out):
+            raise RuntimeError(f"{self.name} failed at rtol {rtol:g}")
+
+    def solve(self, rtol):
+        self._run(rtol)
+        return self.out[_FREE_IGE].copy(), self.out[_FCERI_TOTAL].copy()
+
+    def run_lanes(self, rtol, n_lanes):
+        for _ in range(n_lanes):
+            self._run(rtol)
 
 
 # ---------------------------------------------------------------------------
@@ -836,8 +959,12 @@ def benchmark_case(case: Case, args) -> tuple[dict[str, list[ScanPoint]], list[R
     methods: list[tuple[Method, int, int]] = []  # method, lanes per scan timing, per timed run
     for binding in ("full", "qe"):
         methods.append((IgesweepKernel(case, binding), args.scan_lanes, args.lanes))
+        methods.append((IgesweepKernel(case, binding, grouped=True), args.scan_lanes,
+                        args.lanes))
     for name in ("LSODA", "BDF", "Radau"):
         methods.append((ScipyIVP(case, name), args.scipy_lanes, args.scipy_lanes))
+    if not args.no_numbalsoda:
+        methods.append((NumbaLSODA(case), args.nbl_lanes, args.nbl_lanes))
     extra = {"reference_seconds": case.reference_seconds}
     if not args.no_roadrunner:
         rr = RoadRunnerCVODE(case)
@@ -878,6 +1005,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="timed runs per method, interleaved (median taken)")
     parser.add_argument("--no-roadrunner", action="store_true",
                         help="skip libRoadRunner (not installed)")
+    parser.add_argument("--nbl-lanes", type=int, default=50,
+                        help="numbalsoda lanes per timed run")
+    parser.add_argument("--no-numbalsoda", action="store_true",
+                        help="skip numbalsoda (not installed)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -897,7 +1028,8 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - started
     header = (
         f"Machine: {machine}. Lanes per timed run: igesweep {args.lanes}, SciPy "
-        f"{args.scipy_lanes}, libRoadRunner {args.rr_lanes}; CPU time of this process, median "
+        f"{args.scipy_lanes}, libRoadRunner {args.rr_lanes}, numbalsoda {args.nbl_lanes}; "
+        f"CPU time of this process, median "
         f"of {args.repeats} interleaved runs; "
         f"target error {TARGET:g}; whole run {elapsed / 60:.1f} min."
     )
