@@ -1,31 +1,37 @@
-"""Test session set-up: compile the kernels once before any test worker starts."""
+"""Test session set-up: compile every model's kernels once before any test worker starts."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+
+#: Models the tests run: the registered ones and the toy model declared in tests/models/toy.py.
+WARMED_MODELS = ("igesweep-1", "lowe2009", "hayashi2007", "tests.models.toy:MODEL")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Fill Numba's cache in the controlling process.
 
-    With pytest-xdist, several worker processes would otherwise compile the
-    same cached functions at the same moment, which can race on the cache
-    files; afterwards every worker loads the compiled code from the cache.
+    With pytest-xdist (and the Dask workers the sweep tests start), several
+    processes would otherwise compile the same cached functions at the same
+    moment, which can race on the cache files; afterwards every process loads
+    the compiled code from the cache.
     """
     if hasattr(config, "workerinput"):
         return
-    from igesweep.models.declaration import BINDING_FULL, BINDING_QE
-    from igesweep.solver import LaneBatch, solve_batch
-    from tests.values import BASE_VALUES, vector
+    from igesweep import load_catalogue, parse_scenario
+    from igesweep.models import get_model
+    from igesweep.packing import pack_lanes
+    from igesweep.resolve import resolve
+    from igesweep.solver import solve_batch
 
-    for binding in (BINDING_FULL, BINDING_QE):
-        batch = LaneBatch(
-            params=np.stack([vector(BASE_VALUES)] * 2), binding=np.full(2, binding),
-            event_day=np.zeros((2, 1)), event_kind=np.zeros((2, 1), dtype=np.int64),
-            event_mg=np.full((2, 1), 100.0), n_events=np.ones(2, dtype=np.int64),
-            times=np.array([[0.0, 1.0]]),
-        )
-        for grouped in (False, True):
-            solve_batch(batch, parallel=True, grouped=grouped)
-            solve_batch(batch, parallel=False, grouped=grouped)
+    catalogue = load_catalogue()
+    for model in WARMED_MODELS:
+        for binding in get_model(model).bindings:
+            scenario = parse_scenario({
+                "model": model, "therapy": "omalizumab", "binding": binding,
+                "regimen": {"route": "sc", "dose_mg": 100, "interval_days": 28, "n_doses": 1},
+                "times": [0.0, 1.0]})
+            batch = pack_lanes([resolve(scenario, catalogue)] * 2, scenario.output_days())
+            for grouped in (False, True):
+                solve_batch(batch, parallel=True, grouped=grouped)
+                solve_batch(batch, parallel=False, grouped=grouped)

@@ -112,8 +112,10 @@ def test_design_rows_are_zipped_into_a_sample_dimension(tmp_path):
     np.testing.assert_array_equal(inline.design.values, from_csv.design.values)
     plan = build_plan(inline, load_catalogue())
     assert [d.name for d in plan.dims] == ["sample", "dose_mg"]
-    batch, block = plan.chunk_batch(0)
-    assert block == (3, 2)
+    batches, block = plan.chunk_batches(0)
+    assert block == (3, 2) and len(batches) == 1
+    batch, lanes = batches[0]
+    np.testing.assert_array_equal(lanes, np.arange(6))
     from igesweep.parameters import INDEX
     np.testing.assert_array_equal(batch.params[:, INDEX["weight_kg"]], [50, 50, 70, 70, 90, 90])
 
