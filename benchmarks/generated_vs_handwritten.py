@@ -11,7 +11,8 @@ uniform in 20-150 kg, both bindings. Prints lanes/s of each, the ratio
 generated / hand-written (best of ``--repeats`` rounds), and the step
 attempts of both (which must agree).
 
-Run: ``python benchmarks/generated_vs_handwritten.py [--lanes N] [--repeats R] [--baseline REV]``
+Run: ``python benchmarks/generated_vs_handwritten.py [--lanes N] [--repeats R] [--baseline REV]
+[--candidate REV]`` (the candidate defaults to the working tree).
 """
 
 from __future__ import annotations
@@ -76,13 +77,19 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", default="20ea536")
+    parser.add_argument("--candidate", default=None,
+                        help="git revision of the generated kernels (default: the working tree)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree),
-                        args.baseline], check=True, capture_output=True)
+        trees = {"hand-written": (Path(tmp) / "baseline", args.baseline),
+                 "generated": (Path(tmp) / "candidate", args.candidate)}
+        for tree, rev in trees.values():
+            if rev is not None:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach",
+                                str(tree), rev], check=True, capture_output=True)
         try:
-            versions = {"hand-written": tree / "src", "generated": ROOT / "src"}
+            versions = {name: (tree if rev is not None else ROOT) / "src"
+                        for name, (tree, rev) in trees.items()}
             best: dict[tuple[str, str, str], float] = {}
             attempts: dict[tuple[str, str, str], int] = {}
             for binding in ("full", "qe"):
@@ -94,8 +101,10 @@ def main() -> None:
                             best[key] = min(best.get(key, float("inf")), r["seconds"])
                             attempts[key] = r["attempts"]
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                           check=False, capture_output=True)
+            for tree, rev in trees.values():
+                if rev is not None:
+                    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                    str(tree)], check=False, capture_output=True)
     print(f"{args.lanes} lanes, one thread, best of {args.repeats} alternating rounds\n")
     print("| binding | kernel | hand-written lanes/s | generated lanes/s | ratio "
           "| step attempts hand-written / generated |")

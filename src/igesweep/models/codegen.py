@@ -394,7 +394,7 @@ class Generator:
 
     def _rhs(self) -> str:
         b = _Block()
-        b.add("@jit_inline", 0)
+        b.add("@jit", 0)
         b.add("def rhs(y, r, binding, dy):", 0)
         b.add('"""Right-hand side, written into ``dy``."""', 1)
 
@@ -521,7 +521,7 @@ class Generator:
 
     def _rhs_group(self) -> str:
         b = _Block()
-        b.add("@jit_inline", 0)
+        b.add("@jit", 0)
         b.add("def rhs_group(ws, oy, od, binding, w):", 0)
         b.add('"""``rhs`` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``."""', 1)
 
@@ -536,7 +536,7 @@ class Generator:
 
     def _factor_group(self) -> str:
         b = _Block()
-        b.add("@jit_inline", 0)
+        b.add("@jit", 0)
         b.add("def factor_group(ws, fac, w, binding, lane_ok):", 0)
         b.add('"""Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass."""', 1)
 
@@ -554,7 +554,7 @@ class Generator:
 
     def _stage_solve_group(self) -> str:
         b = _Block()
-        b.add("@jit_inline", 0)
+        b.add("@jit", 0)
         b.add("def stage_solve_group(ws, ob, w):", 0)
         b.add('"""``stage_solve`` of lanes ``0..w-1`` in place on the vector at offset ``ob``."""',
               1)
