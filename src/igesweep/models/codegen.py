@@ -259,6 +259,17 @@ class Generator:
         else:
             body(variants["full"], indent)
 
+    def _lane_function(self, decorator: str, signature: str, doc: str,
+                       assigns: Callable[[Variant], list[tuple[str, sp.Expr]]]) -> str:
+        """A per-lane function that assigns ``assigns(variant)`` in one branch per binding."""
+        b = _Block()
+        b.add(decorator, 0)
+        b.add(f"def {signature}:", 0)
+        b.add(f'"""{doc}"""', 1)
+        self._by_binding(b, 1, lambda v, ind: self._emit(b, ind, assigns(v),
+                                                         self._lane_load("y")))
+        return "\n".join(b.lines)
+
     # -- the module -----------------------------------------------------------------------------
 
     def source(self) -> str:
@@ -328,18 +339,10 @@ class Generator:
         return "\n".join(b.lines)
 
     def _initial_state(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def initial_state(r, binding, y):", 0)
-        b.add('"""Write the untreated steady state into ``y``."""', 1)
-
-        def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [(f"y[I_{s.name}]", e) for s, e in zip(self.states, v.initial,
-                                                                       strict=True)],
-                       self._lane_load("y"))
-
-        self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return self._lane_function(
+            "@jit", "initial_state(r, binding, y)", "Write the untreated steady state into ``y``.",
+            lambda v: [(f"y[I_{s.name}]", e) for s, e in zip(self.states, v.initial,
+                                                             strict=True)])
 
     def _absolute_tolerance(self) -> str:
         b = _Block()
@@ -393,33 +396,17 @@ class Generator:
         return "\n".join(b.lines)
 
     def _rhs(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def rhs(y, r, binding, dy):", 0)
-        b.add('"""Right-hand side, written into ``dy``."""', 1)
-
-        def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [(f"dy[I_{s.name}]", e) for s, e in zip(self.states, v.rhs,
-                                                                        strict=True)],
-                       self._lane_load("y"))
-
-        self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return self._lane_function(
+            "@jit", "rhs(y, r, binding, dy)", "Right-hand side, written into ``dy``.",
+            lambda v: [(f"dy[I_{s.name}]", e) for s, e in zip(self.states, v.rhs, strict=True)])
 
     def _jacobian(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def jacobian(y, r, binding, jac):", 0)
-        b.add('"""Structural nonzeros of the Jacobian, flat in ``JAC_ENTRIES`` order."""', 1)
-
-        def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [(f"jac[{n}]", v.jacobian.get(ij, sp.Integer(0)))
-                                for n, ij in enumerate(self.jac_entries)],
-                       self._lane_load("y"))
-
-        self._by_binding(b, 1, body)
         entries = ", ".join(f"({i}, {j})" for i, j in self.jac_entries)
-        return f"JAC_ENTRIES = ({entries},)\n\n\n" + "\n".join(b.lines)
+        return f"JAC_ENTRIES = ({entries},)\n\n\n" + self._lane_function(
+            "@jit", "jacobian(y, r, binding, jac)",
+            "Structural nonzeros of the Jacobian, flat in ``JAC_ENTRIES`` order.",
+            lambda v: [(f"jac[{n}]", v.jacobian.get(ij, sp.Integer(0)))
+                       for n, ij in enumerate(self.jac_entries)])
 
     # -- LU of the stage matrix -----------------------------------------------------------------
 
@@ -490,17 +477,10 @@ class Generator:
         return "\n".join(b.lines)
 
     def _outputs(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def outputs_from_state(y, r, binding, out):", 0)
-        b.add('"""The outputs at one time, in the model\'s order, into ``out``."""', 1)
-
-        def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [(f"out[{n}]", e) for n, e in enumerate(v.outputs)],
-                       self._lane_load("y"))
-
-        self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return self._lane_function(
+            "@jit", "outputs_from_state(y, r, binding, out)",
+            "The outputs at one time, in the model's order, into ``out``.",
+            lambda v: [(f"out[{n}]", e) for n, e in enumerate(v.outputs)])
 
     def _pre_event(self) -> str:
         b = _Block()
