@@ -18,6 +18,7 @@ from igesweep.catalogue import Catalogue
 
 STUDIES = (
     "therapy_reference",
+    "model_comparison",
     "therapy_population",
     "dosing_map",
     "affinity_map",
@@ -48,6 +49,19 @@ def therapy_reference(cfg: Mapping[str, Any], shared: Mapping[str, Any],
         "regimen": "usual",
         "times": _times(cfg["days"], cfg["output_step_days"]),
         "grid": {"therapy": list(catalogue.therapies)},
+    }
+
+
+def model_comparison(cfg: Mapping[str, Any], shared: Mapping[str, Any],
+                     catalogue: Catalogue) -> dict[str, Any]:
+    """Omalizumab in several models (``model`` grid) for the same patients and regimen."""
+    return {
+        **_base(shared),
+        "regimen": {"route": "sc", "dose_mg": cfg["dose_mg"], "interval_days": cfg["interval_days"],
+                    "until_day": cfg["days"]},
+        "times": _times(cfg["days"], cfg["output_step_days"]),
+        "grid": {"model": list(cfg["models"]),
+                 "patient.ige_baseline_iu_ml": list(cfg["ige_baseline_iu_ml"])},
     }
 
 

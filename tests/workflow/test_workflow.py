@@ -94,6 +94,7 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
         headings = driver.execute_script(
             "return Array.from(document.querySelectorAll('h2')).map(h => h.textContent);")
         assert "Sensitivity of the summary metrics" in headings
+        assert "Models compared" in headings
         shot = tmp_path / "report.png"
         driver.save_screenshot(str(shot))
     finally:

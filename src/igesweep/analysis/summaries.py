@@ -58,6 +58,25 @@ def therapy_reference(ds: xr.Dataset) -> dict[str, Any]:
     }
 
 
+def model_comparison(ds: xr.Dataset) -> dict[str, Any]:
+    """Free and total IgE over time and the summary metrics per model and baseline IgE."""
+    models = [str(m) for m in ds["model"].values]
+    ige = [float(v) for v in ds["ige_baseline_iu_ml"].values]
+    return {
+        "model": models,
+        "ige_baseline_iu_ml": ige,
+        "time": _clean(ds["time"].values),
+        "free_ige": [[_clean(ds["free_ige"].isel(model=m, ige_baseline_iu_ml=i).values)
+                      for i in range(len(ige))] for m in range(len(models))],
+        "total_ige": [[_clean(ds["total_ige"].isel(model=m, ige_baseline_iu_ml=i).values)
+                       for i in range(len(ige))] for m in range(len(models))],
+        "trough_free_ige": [_clean(ds["trough_free_ige"].isel(model=m).values)
+                            for m in range(len(models))],
+        "nadir_free_ige": [_clean(ds["nadir_free_ige"].isel(model=m).values)
+                           for m in range(len(models))],
+    }
+
+
 def therapy_population(ds: xr.Dataset) -> dict[str, Any]:
     """Median and 5th/95th percentiles of the metrics over subjects, per therapy."""
     out: dict[str, Any] = {"therapy": [str(t) for t in ds["therapy"].values], "metrics": {}}

@@ -51,6 +51,30 @@ def time_courses(ds: xr.Dataset) -> Figure:
     return fig
 
 
+def model_comparison(summary: Mapping[str, Any], target_ng_ml: float) -> Figure:
+    """Free and total IgE over time per model, one column per baseline IgE."""
+    ige = summary["ige_baseline_iu_ml"]
+    fig, axes = plt.subplots(2, len(ige), figsize=(4.5 * len(ige), 7), squeeze=False,
+                             constrained_layout=True)
+    styles = ["-", "--", ":", "-."]
+    for j, level in enumerate(ige):
+        for m, model in enumerate(summary["model"]):
+            for row, key in enumerate(("free_ige", "total_ige")):
+                axes[row, j].plot(summary["time"], summary[key][m][j], styles[m % 4],
+                                  color=plt.get_cmap("tab10")(m), label=model, lw=1.6)
+        axes[0, j].axhline(target_ng_ml, color="0.4", lw=0.8)
+        axes[0, j].set_title(f"baseline IgE {level:g} IU/mL")
+        axes[0, j].set_ylabel("free IgE (ng/mL)")
+        axes[1, j].set_ylabel("total IgE (IU/mL)")
+        for row in range(2):
+            axes[row, j].set_yscale("log")
+            axes[row, j].set_xlabel("time (day)")
+            axes[row, j].grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, title="model")
+    fig.suptitle("Omalizumab in each model, same patients and regimen")
+    return fig
+
+
 def population_ranges(summary: Mapping[str, Any]) -> Figure:
     """Median and 5–95 % range of the metrics over the virtual population, per therapy."""
     therapies = summary["therapy"]

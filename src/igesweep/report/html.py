@@ -128,6 +128,21 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
     page.raw(html_table(["therapy", *ref["metrics"]],
                     [[t, *[ref["metrics"][m][i] for m in ref["metrics"]]]
                      for i, t in enumerate(ref["therapy"])]))
+    comp = load("model_comparison")
+    cfg = config["studies"]["model_comparison"]
+    page.section("models", "Models compared",
+                 f"Omalizumab {cfg['dose_mg']} mg every {cfg['interval_days']} days for the "
+                 f"reference patient's weight ({config['reference_patient']['weight_kg']} kg) in "
+                 f"each model ({', '.join(comp['model'])}; docs/model.md), by baseline IgE. "
+                 "lowe2009 and hayashi2007 are the published population models as published "
+                 "(their total IgE starts at the baseline and drifts toward the model's own "
+                 f"steady state). Line: the {target} ng/mL target.")
+    page.figure("model_comparison", figures.model_comparison(comp, target),
+                "Free and total IgE over time per model and baseline IgE.")
+    page.raw(html_table(
+        ["model", *[f"trough free IgE at {v:g} IU/mL (ng/mL)" for v in
+                    comp["ige_baseline_iu_ml"]]],
+        [[m, *comp["trough_free_ige"][i]] for i, m in enumerate(comp["model"])]))
     pop = load("therapy_population")
     page.figure("population", figures.population_ranges(pop),
                 "Median and 5–95 % range over the virtual population (weight and baseline IgE "
