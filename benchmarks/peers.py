@@ -13,6 +13,8 @@ resolution from the catalogue.
   restarted at each dose, ``t_eval`` at the output days.
 * libRoadRunner: the model written in Antimony, doses as SBML events,
   CVODE; reset and parameters set for every lane, as in a patient sweep.
+* diffrax: Kvaerno5 (JAX, float64, PID controller), vmapped over the lanes,
+  one jitted solve per interval between doses.
 * numbalsoda: LSODA (C, finite-difference Jacobian) called from a Numba
   loop over the lane's segments between doses, on igesweep's generated
   right-hand side, in states scaled by their natural scales (numbalsoda takes
@@ -44,6 +46,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -635,6 +638,116 @@ class NumbaLSODA(Method):
             self._run(rtol)
 
 
+class DiffraxKvaerno5(Method):
+    """diffrax (JAX, float64): Kvaerno5 with a PID step controller, ``vmap`` over the lanes.
+
+    The full model written in ``jax.numpy`` from the test reference's derived
+    quantities; one jitted, vmapped solve per interval between doses (the
+    benchmark regimen's intervals all hold the same number of output days),
+    doses applied between intervals; per-state absolute tolerance as for the
+    other methods. Compilation happens before any timing, once per lane count.
+    """
+
+    name = "diffrax Kvaerno5"
+
+    def __init__(self, case: Case):
+        super().__init__(case)
+        import diffrax
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        ref = reference_module()
+        d = ref.derive(self.lane.values)
+        days = sorted({day for day, _, _ in self.lane.events})
+        if any(kind != "sc" for _, kind, _ in self.lane.events) or days[0] != case.times[0]:
+            raise ValueError("the diffrax peer handles SC doses from the first output day")
+        bounds = [*days, float(case.times[-1])]
+        lengths = {round(b - a) for a, b in itertools.pairwise(bounds)}
+        if len(lengths) != 1 or not np.allclose(np.diff(case.times), 1.0):
+            raise ValueError("the diffrax peer needs daily output and equal dose intervals")
+        self.segment_days = lengths.pop()
+        self.doses = [(day, mg * 1000.0 / d.mw_kda) for day, _, mg in self.lane.events]
+        self.y0 = np.asarray(ref.initial_state(d), dtype=np.float64)
+        self.scale = np.asarray(ref.state_scales(d, max(n for _, n in self.doses)))
+        p = {k: float(getattr(d, k)) for k in (
+            "ka", "F", "V", "kel", "k12", "k21", "ksynE", "llpc", "kE", "kon", "koff", "kelC",
+            "fceri_kon", "koffR", "fceri_drug_kon", "koffRD", "ksynR", "kint_free",
+            "kint_bound", "bcell_turnover", "effector_turnover", "bkill_max", "bkill_ec50",
+            "mkill_max", "mkill_ec50")}
+        self.p = p
+
+        def emax(kmax, ec50, x):
+            return jnp.where(kmax == 0.0, 0.0, kmax * x / (ec50 + x))
+
+        def rhs(t, y, q):
+            a, dd, dp, e, c, r, re, rd, b, m = (y[i] for i in range(10))
+            bind = q["kon"] * dd * e - q["koff"] * c
+            bind_r = q["fceri_kon"] * e * r - q["koffR"] * re
+            bind_rd = q["fceri_drug_kon"] * dd * r - q["koffRD"] * rd
+            return jnp.stack([
+                -q["ka"] * a,
+                q["F"] * q["ka"] * a / q["V"] - q["kel"] * dd - q["k12"] * (dd - dp) - bind,
+                q["k21"] * (dd - dp),
+                q["ksynE"] * (q["llpc"] + (1.0 - q["llpc"]) * b) - q["kE"] * e - bind,
+                bind - q["kelC"] * c,
+                q["ksynR"] - q["kint_free"] * r - bind_r - bind_rd,
+                bind_r - q["kint_bound"] * re,
+                bind_rd - q["kint_bound"] * rd,
+                q["bcell_turnover"] * (1.0 - b) - emax(q["bkill_max"], q["bkill_ec50"], dd) * b,
+                q["effector_turnover"] * (1.0 - m)
+                - emax(q["mkill_max"], q["mkill_ec50"], dd) * m,
+            ])
+
+        term = diffrax.ODETerm(rhs)
+        solver = diffrax.Kvaerno5()
+        n_days = self.segment_days
+
+        def segment(y0, t0, q, rtol, atol):
+            controller = diffrax.PIDController(rtol=rtol, atol=atol)
+            ts = t0 + jnp.arange(1, n_days + 1, dtype=jnp.float64)
+            sol = diffrax.diffeqsolve(term, solver, t0, t0 + n_days, None, y0, args=q,
+                                      saveat=diffrax.SaveAt(ts=ts),
+                                      stepsize_controller=controller, max_steps=100_000)
+            return sol.ys
+
+        self._segment = jax.jit(jax.vmap(segment, in_axes=(0, None, 0, None, None)))
+        self._jnp = jnp
+        self._warm: set[int] = set()
+
+    def _solve(self, rtol: float, n_lanes: int) -> np.ndarray:
+        jnp = self._jnp
+        q = {k: jnp.full(n_lanes, v) for k, v in self.p.items()}
+        atol = jnp.asarray(rtol * ATOL_PER_RTOL * self.scale)
+        y = np.tile(self.y0, (n_lanes, 1))
+        out = [None] * len(self.case.times)
+        for k, (day, nmol) in enumerate(self.doses):
+            y = np.asarray(y).copy()
+            y[:, 0] += nmol
+            if k == 0:
+                out[0] = y
+            ys = np.asarray(self._segment(jnp.asarray(y), float(day), q, rtol, atol))
+            first = round(day - self.case.times[0]) + 1
+            for j in range(self.segment_days):
+                out[first + j] = ys[:, j]
+            y = ys[:, -1]
+        return np.stack(out, axis=1)  # (n_lanes, n_times, 10)
+
+    def solve(self, rtol):
+        states = self._solve(rtol, 1)[0]
+        return IGE_MW_KDA * states[:, 3], states[:, 5] + states[:, 6] + states[:, 7]
+
+    def run_lanes(self, rtol, n_lanes):
+        self._solve(rtol, n_lanes)
+
+    def time_lanes(self, rtol, n_lanes):
+        if n_lanes not in self._warm:  # jit compilation for this lane count, untimed
+            self._solve(rtol, n_lanes)
+            self._warm.add(n_lanes)
+        return super().time_lanes(rtol, n_lanes)
+
+
 # ---------------------------------------------------------------------------
 # Scan, selection, timing
 # ---------------------------------------------------------------------------
@@ -965,6 +1078,8 @@ def benchmark_case(case: Case, args) -> tuple[dict[str, list[ScanPoint]], list[R
         methods.append((ScipyIVP(case, name), args.scipy_lanes, args.scipy_lanes))
     if not args.no_numbalsoda:
         methods.append((NumbaLSODA(case), args.nbl_lanes, args.nbl_lanes))
+    if not args.no_diffrax:
+        methods.append((DiffraxKvaerno5(case), args.diffrax_lanes, args.diffrax_lanes))
     extra = {"reference_seconds": case.reference_seconds}
     if not args.no_roadrunner:
         rr = RoadRunnerCVODE(case)
@@ -1009,6 +1124,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="numbalsoda lanes per timed run")
     parser.add_argument("--no-numbalsoda", action="store_true",
                         help="skip numbalsoda (not installed)")
+    parser.add_argument("--diffrax-lanes", type=int, default=64,
+                        help="diffrax lanes per timed run (one vmapped solve)")
+    parser.add_argument("--no-diffrax", action="store_true",
+                        help="skip diffrax (JAX not installed)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -1028,7 +1147,8 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - started
     header = (
         f"Machine: {machine}. Lanes per timed run: igesweep {args.lanes}, SciPy "
-        f"{args.scipy_lanes}, libRoadRunner {args.rr_lanes}, numbalsoda {args.nbl_lanes}; "
+        f"{args.scipy_lanes}, libRoadRunner {args.rr_lanes}, numbalsoda {args.nbl_lanes}, "
+        f"diffrax {args.diffrax_lanes}; "
         f"CPU time of this process, median "
         f"of {args.repeats} interleaved runs; "
         f"target error {TARGET:g}; whole run {elapsed / 60:.1f} min."
