@@ -41,8 +41,6 @@ from igesweep.models.declaration import EVENT_MG, MAX_DOSE, Model
 from igesweep.models.functions import RUNTIME_NAMES, qe_complex
 from igesweep.models.sparse import EliminationPlan, plan_elimination
 
-_BINDING_CODE = {"full": "BINDING_FULL", "qe": "BINDING_QE"}
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -146,8 +144,21 @@ class _Block:
 
     lines: list[str] = field(default_factory=list)
 
+    @classmethod
+    def function(cls, decorator: str, signature: str, doc: str) -> _Block:
+        """A block opening a compiled function: decorator, ``def`` line, docstring."""
+        b = cls()
+        b.add(decorator, 0)
+        b.add(f"def {signature}:", 0)
+        b.add(f'"""{doc}"""', 1)
+        return b
+
     def add(self, line: str, indent: int) -> None:
         self.lines.append("    " * indent + line)
+
+    def text(self) -> str:
+        """The code as one string."""
+        return "\n".join(self.lines)
 
 
 class Generator:
@@ -223,29 +234,33 @@ class Generator:
         order = {s: i for i, s in enumerate(self.states + self.rate_symbols)}
         return sorted((s for s in used if s in order), key=order.__getitem__)
 
-    def _lane_load(self, y: str) -> Callable[[sp.Symbol], str | None]:
+    def _loader(self, state: str, rate: str) -> Callable[[sp.Symbol], str | None]:
+        """Source of a state or lane constant from templates with ``{name}`` (others: None)."""
         states = set(self.states)
+        rates = set(self.rate_symbols)
 
         def load(sym: sp.Symbol) -> str | None:
             if sym in states:
-                return f"{y}[I_{sym.name}]"
-            if sym in self.rate_symbols:
-                return f"r[K_{sym.name}]"
+                return state.format(name=sym.name)
+            if sym in rates:
+                return rate.format(name=sym.name)
             return None
 
         return load
+
+    def _lane_load(self) -> Callable[[sp.Symbol], str | None]:
+        """States from ``y``, lane constants from ``r`` (the per-lane functions)."""
+        return self._loader("y[I_{name}]", "r[K_{name}]")
 
     def _group_load(self, oy: str) -> Callable[[sp.Symbol], str | None]:
-        states = set(self.states)
+        """Lane ``k``'s state at offset ``oy`` and constants of the group work array."""
+        return self._loader(f"ws[{oy} + I_{{name}} * ROW + k]", "ws[O_RATES + K_{name} * ROW + k]")
 
-        def load(sym: sp.Symbol) -> str | None:
-            if sym in states:
-                return f"ws[{oy} + I_{sym.name} * ROW + k]"
-            if sym in self.rate_symbols:
-                return f"ws[O_RATES + K_{sym.name} * ROW + k]"
-            return None
-
-        return load
+    def _jacobian_assigns(self, v: Variant, target: Callable[[int], str]
+                          ) -> list[tuple[str, sp.Expr]]:
+        """Every structural nonzero of the Jacobian (0 where ``v`` has none), flat."""
+        return [(target(n), v.jacobian.get(ij, sp.Integer(0)))
+                for n, ij in enumerate(self.jac_entries)]
 
     def _by_binding(self, block: _Block, indent: int,
                     body: Callable[[Variant, int], None]) -> None:
@@ -262,13 +277,9 @@ class Generator:
     def _lane_function(self, decorator: str, signature: str, doc: str,
                        assigns: Callable[[Variant], list[tuple[str, sp.Expr]]]) -> str:
         """A per-lane function that assigns ``assigns(variant)`` in one branch per binding."""
-        b = _Block()
-        b.add(decorator, 0)
-        b.add(f"def {signature}:", 0)
-        b.add(f'"""{doc}"""', 1)
-        self._by_binding(b, 1, lambda v, ind: self._emit(b, ind, assigns(v),
-                                                         self._lane_load("y")))
-        return "\n".join(b.lines)
+        b = _Block.function(decorator, signature, doc)
+        self._by_binding(b, 1, lambda v, ind: self._emit(b, ind, assigns(v), self._lane_load()))
+        return b.text()
 
     # -- the module -----------------------------------------------------------------------------
 
@@ -319,10 +330,9 @@ class Generator:
         return "\n".join(lines)
 
     def _derive(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def derive(p):", 0)
-        b.add('"""Lane constants (derived quantities and parameters) of one parameter row."""', 1)
+        b = _Block.function(
+            "@jit", "derive(p)",
+            "Lane constants (derived quantities and parameters) of one parameter row.")
         printer = _Printer(self._names())
         needed: set[sp.Symbol] = set(self.rate_symbols)
         for d in self.model.derived:
@@ -336,7 +346,7 @@ class Generator:
         for s in self.rate_symbols:
             b.add(f"r[K_{s.name}] = r_{s.name}", 1)
         b.add("return r", 1)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _initial_state(self) -> str:
         return self._lane_function(
@@ -345,37 +355,33 @@ class Generator:
                                                              strict=True)])
 
     def _absolute_tolerance(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def absolute_tolerance(r, max_dose, atol, out):", 0)
-        b.add('"""``atol`` times each state\'s natural scale; ``max_dose``: largest dose."""', 1)
+        b = _Block.function(
+            "@jit", "absolute_tolerance(r, max_dose, atol, out)",
+            "``atol`` times each state's natural scale; ``max_dose``: largest dose.")
         self._emit(b, 1, [(f"out[I_{s.name}]", atol_expr) for s, atol_expr in
                           ((s, sp.Symbol("atol") * s.scale) for s in self.model.states)],
-                   self._lane_load("y"))
-        return "\n".join(b.lines)
+                   self._lane_load())
+        return b.text()
 
     def _event_dose(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def event_dose(r, kind, mg):", 0)
-        b.add('"""Amount an event of ``kind`` and ``mg`` adds (0 for events that add none)."""',
-              1)
+        b = _Block.function(
+            "@jit", "event_dose(r, kind, mg)",
+            "Amount an event of ``kind`` and ``mg`` adds (0 for events that add none).")
         b.add("dose = 0.0", 1)
         first = True
         for ev in self.model.events:
             if ev.dose is None:
                 continue
             b.add(f"{'if' if first else 'elif'} kind == EVENT_{ev.kind.upper()}:", 1)
-            self._emit(b, 2, [("dose", ev.dose)], self._lane_load("y"))
+            self._emit(b, 2, [("dose", ev.dose)], self._lane_load())
             first = False
         b.add("return dose", 1)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _apply_event(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def apply_event(y, r, binding, kind, mg):", 0)
-        b.add('"""Apply an event of ``kind`` (amount ``mg``) to the state ``y`` in place."""', 1)
+        b = _Block.function(
+            "@jit", "apply_event(y, r, binding, kind, mg)",
+            "Apply an event of ``kind`` (amount ``mg``) to the state ``y`` in place.")
 
         def body(v: Variant, ind: int) -> None:
             first = True
@@ -387,13 +393,13 @@ class Generator:
                     b.add("pass", ind + 1)
                     continue
                 temps = [(f"new_{self.states[i].name}", e) for i, e in changes]
-                self._emit(b, ind + 1, temps, self._lane_load("y"))
+                self._emit(b, ind + 1, temps, self._lane_load())
                 for i, _ in changes:
                     name = self.states[i].name
                     b.add(f"y[I_{name}] = new_{name}", ind + 1)
 
         self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _rhs(self) -> str:
         return self._lane_function(
@@ -405,8 +411,7 @@ class Generator:
         return f"JAC_ENTRIES = ({entries},)\n\n\n" + self._lane_function(
             "@jit", "jacobian(y, r, binding, jac)",
             "Structural nonzeros of the Jacobian, flat in ``JAC_ENTRIES`` order.",
-            lambda v: [(f"jac[{n}]", v.jacobian.get(ij, sp.Integer(0)))
-                       for n, ij in enumerate(self.jac_entries)])
+            lambda v: self._jacobian_assigns(v, lambda n: f"jac[{n}]"))
 
     # -- LU of the stage matrix -----------------------------------------------------------------
 
@@ -458,23 +463,19 @@ class Generator:
             b.add(f"{vec(i)} = b_{i}", ind)
 
     def _stage_factor(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def stage_factor(jac, fac, lu):", 0)
-        b.add('"""LU of ``fac*I - J`` in the planned order into ``lu``; ``False`` if unusable."""',
-              1)
+        b = _Block.function(
+            "@jit", "stage_factor(jac, fac, lu)",
+            "LU of ``fac*I - J`` in the planned order into ``lu``; ``False`` if unusable.")
         self._factor_lines(b, 1, lambda n: f"jac[{n}]", lambda s: f"lu[{s}]")
         b.add("return math.isfinite(check)", 1)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _stage_solve(self) -> str:
-        b = _Block()
-        b.add("@jit_inline", 0)
-        b.add("def stage_solve(lu, b):", 0)
-        b.add('"""Solve ``(fac*I - J) x = b`` in place with the factor of ``stage_factor``."""',
-              1)
+        b = _Block.function(
+            "@jit_inline", "stage_solve(lu, b)",
+            "Solve ``(fac*I - J) x = b`` in place with the factor of ``stage_factor``.")
         self._solve_lines(b, 1, lambda i: f"b[{i}]", lambda s: f"lu[{s}]")
-        return "\n".join(b.lines)
+        return b.text()
 
     def _outputs(self) -> str:
         return self._lane_function(
@@ -483,27 +484,24 @@ class Generator:
             lambda v: [(f"out[{n}]", e) for n, e in enumerate(v.outputs)])
 
     def _pre_event(self) -> str:
-        b = _Block()
         n = self.model.output_names.index(self.model.pre_event_output)
-        b.add("@jit", 0)
-        b.add("def pre_event_value(y, r, binding):", 0)
-        b.add(f'"""Output {self.model.pre_event_output!r}, recorded just before each event."""',
-              1)
+        b = _Block.function(
+            "@jit", "pre_event_value(y, r, binding)",
+            f"Output {self.model.pre_event_output!r}, recorded just before each event.")
 
         def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [("value", v.outputs[n])], self._lane_load("y"))
+            self._emit(b, ind, [("value", v.outputs[n])], self._lane_load())
             b.add("return value", ind)
 
         self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return b.text()
 
     # -- lockstep groups ------------------------------------------------------------------------
 
     def _rhs_group(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def rhs_group(ws, oy, od, binding, w):", 0)
-        b.add('"""``rhs`` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``."""', 1)
+        b = _Block.function(
+            "@jit", "rhs_group(ws, oy, od, binding, w)",
+            "``rhs`` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``.")
 
         def body(v: Variant, ind: int) -> None:
             b.add("for k in range(w):", ind)
@@ -512,36 +510,32 @@ class Generator:
                        self._group_load("oy"))
 
         self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _factor_group(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def factor_group(ws, fac, w, binding, lane_ok):", 0)
-        b.add('"""Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass."""', 1)
+        b = _Block.function(
+            "@jit", "factor_group(ws, fac, w, binding, lane_ok)",
+            "Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass.")
 
         def body(v: Variant, ind: int) -> None:
             b.add("for k in range(w):", ind)
-            self._emit(b, ind + 1, [(f"j_{n}", v.jacobian.get(ij, sp.Integer(0)))
-                                    for n, ij in enumerate(self.jac_entries)],
+            self._emit(b, ind + 1, self._jacobian_assigns(v, lambda n: f"j_{n}"),
                        self._group_load("O_Y"))
             self._factor_lines(b, ind + 1, lambda n: f"j_{n}",
                                lambda s: f"ws[O_LU + {s} * ROW + k]")
             b.add("lane_ok[k] = math.isfinite(check)", ind + 1)
 
         self._by_binding(b, 1, body)
-        return "\n".join(b.lines)
+        return b.text()
 
     def _stage_solve_group(self) -> str:
-        b = _Block()
-        b.add("@jit", 0)
-        b.add("def stage_solve_group(ws, ob, w):", 0)
-        b.add('"""``stage_solve`` of lanes ``0..w-1`` in place on the vector at offset ``ob``."""',
-              1)
+        b = _Block.function(
+            "@jit", "stage_solve_group(ws, ob, w)",
+            "``stage_solve`` of lanes ``0..w-1`` in place on the vector at offset ``ob``.")
         b.add("for k in range(w):", 1)
         self._solve_lines(b, 2, lambda i: f"ws[ob + {i} * ROW + k]",
                           lambda s: f"ws[O_LU + {s} * ROW + k]")
-        return "\n".join(b.lines)
+        return b.text()
 
 
 def generate(model: Model) -> str:
