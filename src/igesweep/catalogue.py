@@ -188,14 +188,6 @@ class Catalogue:
                            f"catalogue; it has: {', '.join(have) or 'none'}")
         return block.therapies[therapy]
 
-    def therapies_of(self, model: str = DEFAULT_MODEL) -> tuple[str, ...]:
-        """Therapies that have parameters in ``model``."""
-        if _shares_default_parameters(model) and model not in self.models:
-            return tuple(self.therapies)
-        block = self.models.get(model)
-        return tuple(block.therapies) if block is not None else ()
-
-
 def _shares_default_parameters(model: str) -> bool:
     """A model with exactly the default model's parameters takes its catalogue entries."""
     return model == DEFAULT_MODEL or parameter_table(model).names == PARAMETER_NAMES
@@ -250,11 +242,8 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
                                          f"{', '.join(parsed.therapies)}"))
             _check_block(f"{prefix}.parameters", therapy.parameters, table.therapy, problems,
                          table)
-            for var in therapy.variability:
-                if var not in table.by_name:
-                    problems.append((f"{prefix}.variability.{var}",
-                                     f"not a parameter of model {name!r}"))
-            _check_variability(prefix, {}, therapy.correlations, problems, therapy.variability)
+            _check_variability(prefix, therapy.variability, therapy.correlations, problems,
+                               table)
             values = {**patient, **{n: e.value for n, e in therapy.parameters.items()}}
             if set(values) >= set(table.names):
                 for pname, message in table.check(values):
@@ -263,19 +252,20 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
 
 def _check_variability(
     prefix: str, block: dict[str, VariabilityEntry], correlations: list[Correlation],
-    problems: list[tuple[str, str]], entries: dict[str, VariabilityEntry] | None = None,
+    problems: list[tuple[str, str]], table: ParameterTable | None = None,
 ) -> None:
-    """Default-model entries in ``block`` (names checked); other models' in ``entries``."""
-    for name in block:
-        if name not in BY_NAME:
-            problems.append((f"{prefix}.variability.{name}", "not a model parameter"))
-    all_entries = {**block, **(entries or {})}
-    for name, entry in all_entries.items():
+    """Variability entries of ``table``'s model (the default model's without a table)."""
+    by_name = table.by_name if table is not None else BY_NAME
+    unknown = (f"not a parameter of model {table.model!r}" if table is not None
+               else "not a model parameter")
+    for name, entry in block.items():
+        if name not in by_name:
+            problems.append((f"{prefix}.variability.{name}", unknown))
         if (entry.omega2 is None) == (entry.cv is None):
             problems.append((f"{prefix}.variability.{name}", "give exactly one of omega2 or cv"))
     for i, corr in enumerate(correlations):
         for name in corr.between:
-            if name not in all_entries:
+            if name not in block:
                 problems.append((f"{prefix}.correlations[{i}].between",
                                  f"'{name}' has no variability entry"))
 

@@ -73,10 +73,6 @@ THERAPY_PARAMETERS: tuple[str, ...] = _DEFAULT.therapy
 BY_NAME: dict[str, Parameter] = _DEFAULT.by_name
 INDEX: dict[str, int] = _DEFAULT.index
 N_PARAMETERS: int = len(PARAMETERS)
-#: Parameter pairs (rate, constant): when the rate is positive the constant must be too.
-#: (``q_l_day > 0`` with ``vp_l = 0`` would drain drug into a compartment that never
-#: returns it: a second clearance in disguise.)
-REQUIRED_POSITIVE_WHEN: tuple[tuple[str, str], ...] = _DEFAULT.constraints
 
 
 def check_values(values: dict[str, float]) -> list[tuple[str, str]]:

@@ -89,7 +89,8 @@ def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None)
             [("therapy", unknown_name_message("therapy", scenario.therapy, catalogue.therapies))],
             source,
         )
-    check_model(scenario, catalogue, source)
+    events = events_of(scenario, catalogue)
+    check_model(scenario, catalogue, events, source)
     table = parameter_table(scenario.model)
     values = {**catalogue.patient_values(scenario.model),
               **catalogue.therapy_values(scenario.therapy, scenario.model)}
@@ -104,14 +105,17 @@ def resolve(scenario: Scenario, catalogue: Catalogue, source: str | None = None)
     return Lane(
         therapy=scenario.therapy,
         values=values,
-        events=events_of(scenario, catalogue),
+        events=events,
         binding=scenario.binding,
         model=scenario.model,
     )
 
 
-def check_model(scenario: Scenario, catalogue: Catalogue, source: str | None = None) -> None:
+def check_model(scenario: Scenario, catalogue: Catalogue,
+                events: tuple[tuple[float, str, float], ...], source: str | None = None) -> None:
     """Refuse a model the scenario cannot run: no values for the therapy, an event it lacks.
+
+    ``events`` are the scenario's, as :func:`events_of` gives them.
 
     Raises
     ------
@@ -128,7 +132,7 @@ def check_model(scenario: Scenario, catalogue: Catalogue, source: str | None = N
         problems.append(("binding", f"model {model.name!r} offers binding "
                                     f"{' | '.join(model.bindings)}, got {scenario.binding!r}"))
     declared = {ev.kind for ev in model.events}
-    for kind in sorted({kind for _, kind, _ in events_of(scenario, catalogue)} - declared):
+    for kind in sorted({kind for _, kind, _ in events} - declared):
         where = "apheresis_days" if kind == "apheresis" else "regimen"
         problems.append((where, f"model {model.name!r} has no {kind!r} events; it has: "
                                 f"{', '.join(sorted(declared))}"))

@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.models import DEFAULT_MODEL
+from igesweep.models import DEFAULT_MODEL, get_model, is_model
 from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
@@ -216,8 +216,6 @@ Times = Annotated[
 
 
 def _known_model(name: str) -> str:
-    from igesweep.models import get_model
-
     try:
         get_model(name)
     except KeyError as exc:
@@ -382,13 +380,7 @@ def scenario_class(model: Any) -> type[Scenario]:
     An unknown or malformed model name gives the default schema, whose
     ``model`` check then reports it.
     """
-    from igesweep.models import get_model
-
-    if not isinstance(model, str) or model == DEFAULT_MODEL:
-        return Scenario
-    try:
-        get_model(model)
-    except KeyError:
+    if model == DEFAULT_MODEL or not is_model(model):
         return Scenario
     return _scenario_class_of(model)
 

@@ -35,6 +35,17 @@ def is_registered(name: str) -> bool:
     return name in MODEL_MODULES
 
 
+def is_model(name: object) -> bool:
+    """Whether ``name`` names a model :func:`get_model` can load."""
+    if not isinstance(name, str):
+        return False
+    try:
+        get_model(name)
+    except KeyError:
+        return False
+    return True
+
+
 def get_model(name: str) -> Model:
     """The declaration of model ``name``: a registered name or ``package.module:ATTRIBUTE``.
 

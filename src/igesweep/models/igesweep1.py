@@ -193,6 +193,8 @@ MODEL = Model(
     outputs=OUTPUTS,
     pre_event_output="free_ige",
     binding=ReversibleBinding(ligand=D, target=E, complex=C, kon=P["kon"], kd=P["kd_nm"]),
+    # where the rate is positive the constant must be too; ``q_l_day > 0`` with ``vp_l = 0``
+    # would drain drug into a compartment that never returns it: a second clearance in disguise
     constraints=(
         ("q_l_day", "vp_l"),
         ("kon", "kd_nm"),

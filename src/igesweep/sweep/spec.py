@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.models import DEFAULT_MODEL, get_model, is_model
 from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.scenario import (
     PositiveNumber,
@@ -225,34 +225,16 @@ def shared_outputs(models: Sequence[str]) -> tuple[str, ...]:
 
 def grid_models(base: Mapping[str, Any], grid: Mapping[str, Any]) -> tuple[str, ...]:
     """Models of a sweep file: its ``model`` grid values that name models, or the base's."""
-    from igesweep.models import get_model
-
-    values = grid.get("model") if isinstance(grid, Mapping) else None
-    if isinstance(values, list) and values:
-        good = []
-        for v in values:
-            try:
-                if isinstance(v, str):
-                    get_model(v)
-                    good.append(v)
-            except KeyError:
-                continue
-        if good:
-            return tuple(dict.fromkeys(good))
-    return (base_model(base),)
+    values = grid.get("model")
+    good = [v for v in values if is_model(v)] if isinstance(values, list) else []
+    return tuple(dict.fromkeys(good)) if good else (base_model(base),)
 
 
 def base_model(base: Mapping[str, Any]) -> str:
     """The model a sweep's base scenario names (the default for none or an unknown name;
     the scenario check reports the latter)."""
     model = base.get("model", DEFAULT_MODEL)
-    if not isinstance(model, str):
-        return DEFAULT_MODEL
-    try:
-        get_model(model)
-    except KeyError:
-        return DEFAULT_MODEL
-    return model
+    return model if is_model(model) else DEFAULT_MODEL
 
 
 def _expand(key: str, spec: Any) -> tuple[list[Any], str | None]:
@@ -309,10 +291,9 @@ def substitute(base: Mapping[str, Any], assignments: Mapping[str, Any]) -> dict[
     return data
 
 
-def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], source: str | None,
-                problems: list[tuple[str, str]]) -> list[GridDim]:
+def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], models: tuple[str, ...],
+                source: str | None, problems: list[tuple[str, str]]) -> list[GridDim]:
     dims: list[GridDim] = []
-    models = grid_models(base, grid)
     model = models[0]
     allowed = grid_keys(*models)
     names: dict[str, str] = {}
@@ -402,8 +383,8 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         raise InputError(problems + validation_problems(err, SweepOptions), source) from None
     if not isinstance(options_raw.get("grid", {}), Mapping):
         problems.append(("grid", "must be a mapping of dotted keys to values"))
-    dims = _check_grid(base, options.grid, source, problems)
-    models = grid_models(base, options.grid if isinstance(options.grid, Mapping) else {})
+    models = grid_models(base, options.grid)
+    dims = _check_grid(base, options.grid, models, source, problems)
     table = parameter_table(models[0])
     if len(models) > 1 and options.design:
         problems.append(("design", "a design varies one model's parameters; "
