@@ -70,12 +70,8 @@ def element_id(name: str) -> str:
 class _AntimonyPrinter(StrPrinter):
     """Infix Antimony math: ``^`` for powers, ``piecewise(value, condition, otherwise)``."""
 
-    def __init__(self, names: dict[sp.Symbol, str]) -> None:
-        super().__init__()
-        self._names = names
-
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return self._names.get(expr, element_id(expr.name))
+        return element_id(expr.name)
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, exp = expr.as_base_exp()
@@ -124,7 +120,7 @@ def antimony_text(model: Model, binding: str = "full", *,
     if binding not in model.bindings:
         raise ValueError(f"model {model.name!r} offers binding {', '.join(model.bindings)}")
     v: Variant = variant(model, binding)
-    printer = _AntimonyPrinter({})
+    printer = _AntimonyPrinter()
     out = [f"// {model.name}: {model.title}", f"// source: {model.source}",
            f"// binding: {binding}; time in days", "", FUNCTIONS.rstrip(), "",
            f"model {element_id(model.name)}()"]

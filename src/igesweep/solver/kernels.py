@@ -16,7 +16,6 @@ outside the package is cached under its declaration's digest.
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib.util
 import os
 import re
@@ -118,21 +117,19 @@ def load_kernels(model: str | Model) -> ModuleType:
 
     if isinstance(model, str) and not is_registered(model):
         model = get_model(model)  # a declaration in a user's module, or a clear KeyError
-    key = f"{model}:registered" if isinstance(model, str) else f"{model.name}:{model.digest()}"
+    # the kernel directory is named after a hash of igesweep's sources (codegen and templates
+    # included), so a registered model needs only its name, another model its digest
+    if isinstance(model, str):
+        name = _module_name(model, "pkg")
+    else:
+        name = _module_name(model.name, model.digest())
     with _LOCK:
-        if key in _LOADED:
-            return _LOADED[key]
-        if isinstance(model, str):
-            name = _module_name(model, "pkg")
-            path = _kernel_dir() / f"{name}.py"
-            if not path.exists():
-                _write_once(path, kernel_source(get_model(model)))
-        else:
-            text = kernel_source(model)
-            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-            name = _module_name(model.name, digest)
-            path = _kernel_dir() / f"{name}.py"
-            _write_once(path, text)
+        if name in _LOADED:
+            return _LOADED[name]
+        path = _kernel_dir() / f"{name}.py"
+        if not path.exists():
+            _write_once(path, kernel_source(get_model(model) if isinstance(model, str)
+                                            else model))
         module = _import(path, name)
-        _LOADED[key] = module
+        _LOADED[name] = module
         return module
