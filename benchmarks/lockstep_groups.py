@@ -51,15 +51,16 @@ def solve_groups(batch: LaneBatch, width: int) -> tuple[np.ndarray, np.ndarray, 
     """Outputs, statistics and seconds of the batch in groups of ``width`` lanes, serially."""
     groups, widths = form_groups(batch, width)
     n, n_t = batch.n_lanes, batch.times.shape[1]
-    kernels = load_kernels(batch.model)
+    (binding,) = batch.bindings()
+    kernels = load_kernels(batch.model, binding)
     out = np.empty((kernels.N_OUTPUTS, n, n_t))
     pre = np.empty(batch.event_day.shape)
     stats = np.zeros((n, N_STATS), dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     t0 = time.perf_counter()
-    kernels.run_groups_serial(groups, widths, batch.params, batch.binding, batch.event_day,
-                      batch.event_kind, batch.event_mg, batch.n_events, batch.times,
-                      DEFAULT_RTOL, DEFAULT_ATOL, 100_000, out, pre, stats, status)
+    kernels.run_groups_serial(groups, widths, batch.params, batch.event_day,
+                              batch.event_kind, batch.event_mg, batch.n_events, batch.times,
+                              DEFAULT_RTOL, DEFAULT_ATOL, 100_000, out, pre, stats, status)
     seconds = time.perf_counter() - t0
     assert (status == 0).all()
     return out, stats, seconds

@@ -553,7 +553,7 @@ def numbalsoda_lane_function(kernels, lsoda, lsoda_sig):
         dy = d[nr + 2 * n:nr + 3 * n]
         for i in range(n):
             y[i] = zz[i] * d[nr + i]
-        rhs(y, d[:nr], 0, dy)
+        rhs(y, d[:nr], dy)
         for i in range(n):
             out[i] = dy[i] / d[nr + i]
 
@@ -568,7 +568,7 @@ def numbalsoda_lane_function(kernels, lsoda, lsoda_sig):
         absolute_tolerance(r, largest_dose(r, ev_kind, ev_mg, n_ev), 1.0, scale)
         data[nr:nr + n] = scale
         y = np.empty(n)
-        initial_state(r, 0, y)
+        initial_state(r, y)
         o = np.empty(n_out)
         n_t = times.shape[0]
         t = times[0]
@@ -577,10 +577,10 @@ def numbalsoda_lane_function(kernels, lsoda, lsoda_sig):
         ok = True
         while True:
             while ie < n_ev and ev_t[ie] <= t:
-                apply_event(y, r, 0, ev_kind[ie], ev_mg[ie])
+                apply_event(y, r, ev_kind[ie], ev_mg[ie])
                 ie += 1
             while io < n_t and times[io] <= t:
-                outputs_from_state(y, r, 0, o)
+                outputs_from_state(y, r, o)
                 out[:, io] = o
                 io += 1
             if io == n_t or not ok:
@@ -597,7 +597,7 @@ def numbalsoda_lane_function(kernels, lsoda, lsoda_sig):
             t_eval[k + 1] = end
             usol, ok = lsoda(funcptr, y / scale, t_eval, data, rtol, atol, 100000)
             for j in range(k):
-                outputs_from_state(usol[j + 1] * scale, r, 0, o)
+                outputs_from_state(usol[j + 1] * scale, r, o)
                 out[:, io] = o
                 io += 1
             y = usol[k + 1] * scale
@@ -617,7 +617,7 @@ class NumbaLSODA(Method):
 
         from igesweep.solver.kernels import load_kernels
 
-        kernels = load_kernels("igesweep-1")
+        kernels = load_kernels("igesweep-1", "full")
         self.lane_function = numbalsoda_lane_function(kernels, lsoda, lsoda_sig)
         batch = pack_lanes([self.lane], case.times)
         self.args = (batch.params[0], batch.event_day[0], batch.event_kind[0],

@@ -22,7 +22,6 @@ import numba
 import numpy as np
 
 from igesweep import load_catalogue, parse_scenario
-from igesweep.models.declaration import BINDING_FULL
 from igesweep.packing import pack_lanes
 from igesweep.resolve import resolve
 from igesweep.solver import solve_batch
@@ -30,7 +29,7 @@ from igesweep.solver.kernels import load_kernels
 from igesweep.solver.rodas5p import error_power
 
 # the compiled functions of igesweep-1 (module globals, so Numba calls them directly)
-_K = load_kernels("igesweep-1")
+_K = load_kernels("igesweep-1", "full")
 N_STATES, N_JAC, N_LU = _K.N_STATES, _K.N_JAC, _K.N_LU
 derive, initial_state, jacobian, rhs = _K.derive, _K.initial_state, _K.jacobian, _K.rhs
 stage_factor, stage_solve = _K.stage_factor, _K.stage_solve
@@ -51,7 +50,7 @@ def _state_after_dose(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Derived rates and a treated state: baseline plus drug in depot and plasma."""
     r = derive(p)
     y = np.empty(N_STATES)
-    initial_state(r, BINDING_FULL, y)
+    initial_state(r, y)
     y[0] += 500.0
     y[1] += 1.0
     return r, y
@@ -65,7 +64,7 @@ def time_rhs(p: np.ndarray, calls: int) -> float:
     total = 0.0
     for k in range(calls):
         y[0] = 500.0 + k * 1e-9
-        rhs(y, r, BINDING_FULL, f)
+        rhs(y, r, f)
         total += f[1]
     return total
 
@@ -78,7 +77,7 @@ def time_jacobian(p: np.ndarray, calls: int) -> float:
     total = 0.0
     for k in range(calls):
         y[0] = 500.0 + k * 1e-9
-        jacobian(y, r, BINDING_FULL, jac)
+        jacobian(y, r, jac)
         total += jac[2]
     return total
 
@@ -89,7 +88,7 @@ def time_stage_factor(p: np.ndarray, calls: int) -> float:
     r, y = _state_after_dose(p)
     jac = np.empty(N_JAC)
     lu = np.empty(N_LU)
-    jacobian(y, r, BINDING_FULL, jac)
+    jacobian(y, r, jac)
     total = 0.0
     for k in range(calls):
         stage_factor(jac, FAC_PER_DAY + k * 1e-9, lu)
@@ -103,7 +102,7 @@ def time_stage_solve(p: np.ndarray, calls: int) -> float:
     r, y = _state_after_dose(p)
     jac = np.empty(N_JAC)
     lu = np.empty(N_LU)
-    jacobian(y, r, BINDING_FULL, jac)
+    jacobian(y, r, jac)
     stage_factor(jac, FAC_PER_DAY, lu)
     b = np.empty(N_STATES)
     total = 0.0

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("name", help="model name (see: igesweep models)")
     show.add_argument("--code", action="store_true",
                       help="print the Numba source generated from the declaration instead")
+    show.add_argument("--binding", choices=["full", "qe"], default="full",
+                      help="binding option whose generated code --code prints (default: full)")
     export = mod_sub.add_parser("export", help="write a model (and a scenario's lane) as SBML")
     export.add_argument("name", help="model name (see: igesweep models)")
     export.add_argument("--sbml", required=True, metavar="OUT.xml",
@@ -174,7 +176,11 @@ def _cmd_models(args: argparse.Namespace, catalogue: Catalogue) -> int:
     if args.code:
         from igesweep.models.codegen import generate
 
-        print(generate(model), end="")
+        if args.binding not in model.bindings:
+            raise InputError([("binding", f"model {model.name!r} offers binding "
+                                          f"{' | '.join(model.bindings)}, got {args.binding!r}")],
+                             "<command line>")
+        print(generate(model, args.binding), end="")
     else:
         print(describe(model))
     return EXIT_OK

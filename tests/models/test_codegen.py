@@ -1,8 +1,8 @@
 """Code generated from model declarations: Jacobian, sparsity, stage solve, lane vs group functions.
 
-Every test runs on every registered model (and both binding options where a
-model offers them), on states spread over five decades around the untreated
-steady state.
+Every test runs on every registered model under each binding option it
+offers (each option is a kernel module of its own), on states spread over
+five decades around the untreated steady state.
 """
 
 import numpy as np
@@ -10,7 +10,6 @@ import pytest
 
 from igesweep import load_catalogue, parse_scenario
 from igesweep.models import get_model, model_names
-from igesweep.models.declaration import BINDING_CODES
 from igesweep.resolve import resolve
 from igesweep.solver.kernels import load_kernels
 from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
@@ -35,22 +34,24 @@ PARAMETER_ROWS = {"igesweep-1": [vector(BASE_VALUES), vector(ALL_MECHANISMS)],
 CASES = [(name, binding, row) for name in model_names() for binding in get_model(name).bindings
          for row in range(len(PARAMETER_ROWS[name]))]
 IDS = [f"{n}-{b}-{r}" for n, b, r in CASES]
+PAIRS = sorted({(n, b) for n, b, _ in CASES})
+PAIR_IDS = [f"{n}-{b}" for n, b in PAIRS]
 
 
 def lane(name, binding, row):
-    k = load_kernels(name)
-    return k, BINDING_CODES[binding], k.derive(PARAMETER_ROWS[name][row])
+    k = load_kernels(name, binding)
+    return k, k.derive(PARAMETER_ROWS[name][row])
 
 
-def random_states(k, r, binding, rng, n, decades=(-3.0, 2.0)):
+def random_states(k, r, rng, n, decades=(-3.0, 2.0)):
     """States spread over ``decades`` around the steady state and the absolute-tolerance scales."""
     y0 = np.empty(k.N_STATES)
-    k.initial_state(r, binding, y0)
+    k.initial_state(r, y0)
     scale = np.empty(k.N_STATES)
     k.absolute_tolerance(r, 100.0, 1.0, scale)
     base = np.where(y0 > 0, y0, scale)
     unused = np.zeros(k.N_STATES, dtype=bool)
-    if binding == BINDING_CODES["qe"]:
+    if k.BINDING == "qe":
         unused[k.I_C] = True  # the complex slot is not a state under QE
     for _ in range(n):
         y = base * 10.0 ** rng.uniform(*decades, size=k.N_STATES)
@@ -65,7 +66,7 @@ def dense(k, flat):
     return jac
 
 
-def finite_difference_jacobian(k, y, r, binding):
+def finite_difference_jacobian(k, y, r):
     """Central differences and the step used in each column."""
     n = k.N_STATES
     jac = np.zeros((n, n))
@@ -75,27 +76,27 @@ def finite_difference_jacobian(k, y, r, binding):
         yp, ym = y.copy(), y.copy()
         yp[j] += h[j]
         ym[j] -= h[j]
-        k.rhs(yp, r, binding, f1)
-        k.rhs(ym, r, binding, f2)
+        k.rhs(yp, r, f1)
+        k.rhs(ym, r, f2)
         jac[:, j] = (f1 - f2) / (2 * h[j])
     return jac, h
 
 
 @pytest.mark.parametrize(("name", "binding", "row"), CASES, ids=IDS)
 def test_generated_jacobian_matches_finite_differences_of_generated_rhs(name, binding, row):
-    k, code, r = lane(name, binding, row)
+    k, r = lane(name, binding, row)
     flat = np.empty(k.N_JAC)
     # central differences lose digits to cancellation in rows whose terms are far apart in
     # size, so states are spread over two decades here (five in the solve tests below)
-    for y in random_states(k, r, code, np.random.default_rng(1), 20, decades=(-1.0, 1.0)):
-        k.jacobian(y, r, code, flat)
+    for y in random_states(k, r, np.random.default_rng(1), 20, decades=(-1.0, 1.0)):
+        k.jacobian(y, r, flat)
         jac = dense(k, flat)
-        fd, h = finite_difference_jacobian(k, y, r, code)
-        if code == BINDING_CODES["qe"]:
+        fd, h = finite_difference_jacobian(k, y, r)
+        if binding == "qe":
             fd[:, k.I_C] = 0.0  # the unused slot: its column says nothing
         # rounding in a central difference: ~eps * (size of the row's terms) / h_j
         f = np.empty(k.N_STATES)
-        k.rhs(y, r, code, f)
+        k.rhs(y, r, f)
         terms = np.abs(jac) @ np.abs(y) + np.abs(f)
         rounding = 100 * np.finfo(float).eps * terms[:, None] / h[None, :]
         np.testing.assert_array_less(np.abs(jac - fd), 1e-6 * np.abs(fd) + rounding + 1e-300)
@@ -113,9 +114,9 @@ def flat_of(k, jac):
     return np.array([jac[i, j] for i, j in k.JAC_ENTRIES])
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_stage_solve_matches_a_dense_solve_on_random_matrices(name):
-    k = load_kernels(name)
+@pytest.mark.parametrize(("name", "binding"), PAIRS, ids=PAIR_IDS)
+def test_stage_solve_matches_a_dense_solve_on_random_matrices(name, binding):
+    k = load_kernels(name, binding)
     rng = np.random.default_rng(11)
     lu = np.empty(k.N_LU)
     for _ in range(300):
@@ -138,12 +139,12 @@ def test_stage_solve_is_backward_stable_on_model_jacobians(name, binding, row):
     are ill-conditioned in the 2-norm; the componentwise criterion is the one
     that says the solve is as good as the data.
     """
-    k, code, r = lane(name, binding, row)
+    k, r = lane(name, binding, row)
     rng = np.random.default_rng(3)
     flat = np.empty(k.N_JAC)
     lu = np.empty(k.N_LU)
-    for y in random_states(k, r, code, rng, 300):
-        k.jacobian(y, r, code, flat)
+    for y in random_states(k, r, rng, 300):
+        k.jacobian(y, r, flat)
         fac = 4.0 / 10.0 ** rng.uniform(-6.0, 1.5)
         assert k.stage_factor(flat, fac, lu)
         b = rng.normal(size=k.N_STATES) * np.maximum(y, 1e-3)
@@ -155,9 +156,9 @@ def test_stage_solve_is_backward_stable_on_model_jacobians(name, binding, row):
         assert np.all(residual <= 1e-14 * scale)
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_singular_or_non_finite_stage_matrix_is_reported(name):
-    k = load_kernels(name)
+@pytest.mark.parametrize(("name", "binding"), PAIRS, ids=PAIR_IDS)
+def test_singular_or_non_finite_stage_matrix_is_reported(name, binding):
+    k = load_kernels(name, binding)
     rng = np.random.default_rng(5)
     lu = np.empty(k.N_LU)
     first = k.JAC_ENTRIES.index((0, 0)) if (0, 0) in k.JAC_ENTRIES else None
@@ -175,20 +176,20 @@ def test_singular_or_non_finite_stage_matrix_is_reported(name):
 @pytest.mark.parametrize(("name", "binding", "row"), CASES, ids=IDS)
 def test_group_functions_equal_the_lane_functions(name, binding, row):
     """rhs, Jacobian+factor and solve of the lockstep group, lane by lane, equal the lane ones."""
-    k, code, r = lane(name, binding, row)
+    k, r = lane(name, binding, row)
     rng = np.random.default_rng(9)
     w = 5
     ws = np.zeros(k.WORK_SIZE)
-    ys = list(random_states(k, r, code, rng, w))
+    ys = list(random_states(k, r, rng, w))
     for lane_k, y in enumerate(ys):
         for i in range(k.N_STATES):
             ws[k.O_Y + i * k.ROW + lane_k] = y[i]
         for j in range(k.N_RATES):
             ws[k.O_RATES + j * k.ROW + lane_k] = r[j]
-    k.rhs_group(ws, k.O_Y, k.O_F0, code, w)
+    k.rhs_group(ws, k.O_Y, k.O_F0, w)
     fac = 3.7
     ok = np.zeros(w, dtype=np.bool_)
-    k.factor_group(ws, fac, w, code, ok)
+    k.factor_group(ws, fac, w, ok)
     bs = [rng.normal(size=k.N_STATES) for _ in range(w)]
     for lane_k, b in enumerate(bs):
         for i in range(k.N_STATES):
@@ -196,10 +197,10 @@ def test_group_functions_equal_the_lane_functions(name, binding, row):
     k.stage_solve_group(ws, k.O_K1, w)
     flat, lu, dy = np.empty(k.N_JAC), np.empty(k.N_LU), np.empty(k.N_STATES)
     for lane_k, y in enumerate(ys):
-        k.rhs(y, r, code, dy)
+        k.rhs(y, r, dy)
         got = [ws[k.O_F0 + i * k.ROW + lane_k] for i in range(k.N_STATES)]
         np.testing.assert_allclose(got, dy, rtol=1e-14, atol=0)
-        k.jacobian(y, r, code, flat)
+        k.jacobian(y, r, flat)
         assert ok[lane_k] and k.stage_factor(flat, fac, lu)
         got_lu = [ws[k.O_LU + s * k.ROW + lane_k] for s in range(k.N_LU)]
         np.testing.assert_allclose(got_lu, lu, rtol=1e-13, atol=0)
@@ -209,11 +210,11 @@ def test_group_functions_equal_the_lane_functions(name, binding, row):
         np.testing.assert_allclose(got_x, x, rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_generated_source_is_cached_under_the_package_hash_and_printable(name):
+@pytest.mark.parametrize(("name", "binding"), PAIRS, ids=PAIR_IDS)
+def test_generated_source_is_cached_under_the_package_hash_and_printable(name, binding):
     from igesweep.models.codegen import generate
 
-    k = load_kernels(name)
-    src = generate(get_model(name))
+    k = load_kernels(name, binding)
+    src = generate(get_model(name), binding)
     assert src in open(k.__file__).read()
     assert f"MODEL_DIGEST = {get_model(name).digest()!r}" in src

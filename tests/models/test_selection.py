@@ -23,7 +23,11 @@ def test_models_show_prints_the_declaration_and_the_generated_code(capsys):
     text = capsys.readouterr().out
     assert "dXT/dt =" in text and "ige_production_ug_day [ug/day]" in text
     assert main(["models", "show", "igesweep-1", "--code"]) == 0
-    assert capsys.readouterr().out == generate(get_model("igesweep-1"))
+    assert capsys.readouterr().out == generate(get_model("igesweep-1"), "full")
+    assert main(["models", "show", "igesweep-1", "--code", "--binding", "qe"]) == 0
+    assert capsys.readouterr().out == generate(get_model("igesweep-1"), "qe")
+    assert main(["models", "show", "lowe2009", "--code", "--binding", "qe"]) == 2
+    assert "offers binding full" in capsys.readouterr().err
 
 
 def test_unknown_model_names_the_allowed_ones(capsys):

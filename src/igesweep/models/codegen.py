@@ -2,7 +2,9 @@
 
 :func:`generate` turns a :class:`~igesweep.models.declaration.Model` into the
 text of a Python module holding every model-specific function the
-integrators call, for each binding option the model offers:
+integrators call, for one binding option of the model (one module per
+option, so the compiler sees straight-line code with no branch on the
+binding and inlines the right-hand side into the integrator):
 
 ========================  =====================================================
 ``derive(p)``             lane constants (parameters and derived quantities)
@@ -162,24 +164,27 @@ class _Block:
 
 
 class Generator:
-    """Generated source of one model, built lazily from its declaration.
+    """Generated source of one model under one binding option, built from its declaration.
 
     Parameters
     ----------
     model : Model
         The declaration.
+    binding : str
+        One of ``model.bindings``.
     """
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, binding: str) -> None:
+        if binding not in model.bindings:
+            raise ValueError(f"model {model.name!r} offers binding {list(model.bindings)}, "
+                             f"not {binding!r}")
         self.model = model
+        self.binding = binding
         self.states = [s.symbol for s in model.states]
-        self.variants = {b: variant(model, b) for b in model.bindings}
-        pattern = set()
-        for v in self.variants.values():
-            pattern |= set(v.jacobian)
-        #: Structural nonzeros of the Jacobian over every binding option, row-major.
-        self.jac_entries: list[tuple[int, int]] = sorted(pattern)
-        self.plan: EliminationPlan = plan_elimination(pattern, len(self.states))
+        self.variant = variant(model, binding)
+        #: Structural nonzeros of the Jacobian, row-major.
+        self.jac_entries: list[tuple[int, int]] = sorted(self.variant.jacobian)
+        self.plan: EliminationPlan = plan_elimination(set(self.jac_entries), len(self.states))
         self.factor_entries = self.plan.factor_entries()
 
     # -- names ----------------------------------------------------------------------------------
@@ -188,11 +193,11 @@ class Generator:
     def rate_symbols(self) -> list[sp.Symbol]:
         """Lane constants the kernels read: derived quantities, then parameters, as used."""
         used: set[sp.Symbol] = set()
-        for v in self.variants.values():
-            exprs = [*v.rhs, *v.initial, *v.outputs, *v.jacobian.values()]
-            exprs += [e for changes in v.events.values() for _, e in changes]
-            for e in exprs:
-                used |= sp.sympify(e).free_symbols
+        v = self.variant
+        exprs = [*v.rhs, *v.initial, *v.outputs, *v.jacobian.values()]
+        exprs += [e for changes in v.events.values() for _, e in changes]
+        for e in exprs:
+            used |= sp.sympify(e).free_symbols
         for s in self.model.states:
             used |= sp.sympify(s.scale).free_symbols
         for ev in self.model.events:
@@ -256,29 +261,15 @@ class Generator:
         """Lane ``k``'s state at offset ``oy`` and constants of the group work array."""
         return self._loader(f"ws[{oy} + I_{{name}} * ROW + k]", "ws[O_RATES + K_{name} * ROW + k]")
 
-    def _jacobian_assigns(self, v: Variant, target: Callable[[int], str]
-                          ) -> list[tuple[str, sp.Expr]]:
-        """Every structural nonzero of the Jacobian (0 where ``v`` has none), flat."""
-        return [(target(n), v.jacobian.get(ij, sp.Integer(0)))
-                for n, ij in enumerate(self.jac_entries)]
-
-    def _by_binding(self, block: _Block, indent: int,
-                    body: Callable[[Variant, int], None]) -> None:
-        """One branch per binding option (the QE branch first)."""
-        variants = self.variants
-        if "qe" in variants:
-            block.add("if binding == BINDING_QE:", indent)
-            body(variants["qe"], indent + 1)
-            block.add("else:", indent)
-            body(variants["full"], indent + 1)
-        else:
-            body(variants["full"], indent)
+    def _jacobian_assigns(self, target: Callable[[int], str]) -> list[tuple[str, sp.Expr]]:
+        """Every structural nonzero of the Jacobian, flat."""
+        return [(target(n), self.variant.jacobian[ij]) for n, ij in enumerate(self.jac_entries)]
 
     def _lane_function(self, decorator: str, signature: str, doc: str,
-                       assigns: Callable[[Variant], list[tuple[str, sp.Expr]]]) -> str:
-        """A per-lane function that assigns ``assigns(variant)`` in one branch per binding."""
+                       assigns: list[tuple[str, sp.Expr]]) -> str:
+        """A per-lane function that makes the assignments ``assigns``."""
         b = _Block.function(decorator, signature, doc)
-        self._by_binding(b, 1, lambda v, ind: self._emit(b, ind, assigns(v), self._lane_load()))
+        self._emit(b, 1, assigns, self._lane_load())
         return b.text()
 
     # -- the module -----------------------------------------------------------------------------
@@ -295,7 +286,8 @@ class Generator:
     def _header(self) -> str:
         m = self.model
         return "\n".join([
-            f'"""Generated from the declaration of model {m.name!r} (digest {m.digest()}).',
+            f'"""Generated from the declaration of model {m.name!r} (digest {m.digest()}), '
+            f"binding {self.binding!r}.",
             "",
             f"{m.title}. Source: {m.source}.",
             "Do not edit: change the model's module and the code is generated again.",
@@ -307,7 +299,6 @@ class Generator:
             "",
             "from igesweep._jit import jit, jit_inline",
             "from igesweep.events import EVENT_APHERESIS, EVENT_IV, EVENT_SC",
-            "from igesweep.models.declaration import BINDING_FULL, BINDING_QE",
             f"from igesweep.models.runtime import {', '.join(RUNTIME_NAMES)}",
         ])
 
@@ -317,7 +308,7 @@ class Generator:
                  f"N_STATES = {len(m.states)}", f"N_PARAMETERS = {len(m.parameters)}",
                  f"N_RATES = {len(self.rate_symbols)}", f"N_OUTPUTS = {len(m.outputs)}",
                  f"N_JAC = {len(self.jac_entries)}", f"N_LU = {len(self.factor_entries)}",
-                 f"BINDINGS = {tuple(m.bindings)!r}",
+                 f"BINDING = {self.binding!r}",
                  "STIFFNESS_COLUMNS = "
                  f"{tuple(m.parameter_names.index(k) for k in m.stiffness_keys)!r}"]
         lines += [f"{k} = {float(v)!r}" for k, v in sorted(m.constants.items())]
@@ -350,9 +341,9 @@ class Generator:
 
     def _initial_state(self) -> str:
         return self._lane_function(
-            "@jit", "initial_state(r, binding, y)", "Write the untreated steady state into ``y``.",
-            lambda v: [(f"y[I_{s.name}]", e) for s, e in zip(self.states, v.initial,
-                                                             strict=True)])
+            "@jit", "initial_state(r, y)", "Write the untreated steady state into ``y``.",
+            [(f"y[I_{s.name}]", e) for s, e in zip(self.states, self.variant.initial,
+                                                   strict=True)])
 
     def _absolute_tolerance(self) -> str:
         b = _Block.function(
@@ -380,38 +371,35 @@ class Generator:
 
     def _apply_event(self) -> str:
         b = _Block.function(
-            "@jit", "apply_event(y, r, binding, kind, mg)",
+            "@jit", "apply_event(y, r, kind, mg)",
             "Apply an event of ``kind`` (amount ``mg``) to the state ``y`` in place.")
-
-        def body(v: Variant, ind: int) -> None:
-            first = True
-            for ev in self.model.events:
-                changes = v.events[ev.kind]
-                b.add(f"{'if' if first else 'elif'} kind == EVENT_{ev.kind.upper()}:", ind)
-                first = False
-                if not changes:
-                    b.add("pass", ind + 1)
-                    continue
-                temps = [(f"new_{self.states[i].name}", e) for i, e in changes]
-                self._emit(b, ind + 1, temps, self._lane_load())
-                for i, _ in changes:
-                    name = self.states[i].name
-                    b.add(f"y[I_{name}] = new_{name}", ind + 1)
-
-        self._by_binding(b, 1, body)
+        first = True
+        for ev in self.model.events:
+            changes = self.variant.events[ev.kind]
+            b.add(f"{'if' if first else 'elif'} kind == EVENT_{ev.kind.upper()}:", 1)
+            first = False
+            if not changes:
+                b.add("pass", 2)
+                continue
+            temps = [(f"new_{self.states[i].name}", e) for i, e in changes]
+            self._emit(b, 2, temps, self._lane_load())
+            for i, _ in changes:
+                name = self.states[i].name
+                b.add(f"y[I_{name}] = new_{name}", 2)
         return b.text()
 
     def _rhs(self) -> str:
+        # inlined into the integrator: called seven times per step, it is the hot path
         return self._lane_function(
-            "@jit", "rhs(y, r, binding, dy)", "Right-hand side, written into ``dy``.",
-            lambda v: [(f"dy[I_{s.name}]", e) for s, e in zip(self.states, v.rhs, strict=True)])
+            "@jit_inline", "rhs(y, r, dy)", "Right-hand side, written into ``dy``.",
+            [(f"dy[I_{s.name}]", e) for s, e in zip(self.states, self.variant.rhs, strict=True)])
 
     def _jacobian(self) -> str:
         entries = ", ".join(f"({i}, {j})" for i, j in self.jac_entries)
         return f"JAC_ENTRIES = ({entries},)\n\n\n" + self._lane_function(
-            "@jit", "jacobian(y, r, binding, jac)",
+            "@jit", "jacobian(y, r, jac)",
             "Structural nonzeros of the Jacobian, flat in ``JAC_ENTRIES`` order.",
-            lambda v: self._jacobian_assigns(v, lambda n: f"jac[{n}]"))
+            self._jacobian_assigns(lambda n: f"jac[{n}]"))
 
     # -- LU of the stage matrix -----------------------------------------------------------------
 
@@ -479,53 +467,39 @@ class Generator:
 
     def _outputs(self) -> str:
         return self._lane_function(
-            "@jit", "outputs_from_state(y, r, binding, out)",
+            "@jit", "outputs_from_state(y, r, out)",
             "The outputs at one time, in the model's order, into ``out``.",
-            lambda v: [(f"out[{n}]", e) for n, e in enumerate(v.outputs)])
+            [(f"out[{n}]", e) for n, e in enumerate(self.variant.outputs)])
 
     def _pre_event(self) -> str:
         n = self.model.output_names.index(self.model.pre_event_output)
         b = _Block.function(
-            "@jit", "pre_event_value(y, r, binding)",
+            "@jit", "pre_event_value(y, r)",
             f"Output {self.model.pre_event_output!r}, recorded just before each event.")
-
-        def body(v: Variant, ind: int) -> None:
-            self._emit(b, ind, [("value", v.outputs[n])], self._lane_load())
-            b.add("return value", ind)
-
-        self._by_binding(b, 1, body)
+        self._emit(b, 1, [("value", self.variant.outputs[n])], self._lane_load())
+        b.add("return value", 1)
         return b.text()
 
     # -- lockstep groups ------------------------------------------------------------------------
 
     def _rhs_group(self) -> str:
         b = _Block.function(
-            "@jit", "rhs_group(ws, oy, od, binding, w)",
+            "@jit", "rhs_group(ws, oy, od, w)",
             "``rhs`` of lanes ``0..w-1``: state at offset ``oy``, result at ``od``.")
-
-        def body(v: Variant, ind: int) -> None:
-            b.add("for k in range(w):", ind)
-            self._emit(b, ind + 1, [(f"ws[od + I_{s.name} * ROW + k]", e)
-                                    for s, e in zip(self.states, v.rhs, strict=True)],
-                       self._group_load("oy"))
-
-        self._by_binding(b, 1, body)
+        b.add("for k in range(w):", 1)
+        self._emit(b, 2, [(f"ws[od + I_{s.name} * ROW + k]", e)
+                          for s, e in zip(self.states, self.variant.rhs, strict=True)],
+                   self._group_load("oy"))
         return b.text()
 
     def _factor_group(self) -> str:
         b = _Block.function(
-            "@jit", "factor_group(ws, fac, w, binding, lane_ok)",
+            "@jit", "factor_group(ws, fac, w, lane_ok)",
             "Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass.")
-
-        def body(v: Variant, ind: int) -> None:
-            b.add("for k in range(w):", ind)
-            self._emit(b, ind + 1, self._jacobian_assigns(v, lambda n: f"j_{n}"),
-                       self._group_load("O_Y"))
-            self._factor_lines(b, ind + 1, lambda n: f"j_{n}",
-                               lambda s: f"ws[O_LU + {s} * ROW + k]")
-            b.add("lane_ok[k] = math.isfinite(check)", ind + 1)
-
-        self._by_binding(b, 1, body)
+        b.add("for k in range(w):", 1)
+        self._emit(b, 2, self._jacobian_assigns(lambda n: f"j_{n}"), self._group_load("O_Y"))
+        self._factor_lines(b, 2, lambda n: f"j_{n}", lambda s: f"ws[O_LU + {s} * ROW + k]")
+        b.add("lane_ok[k] = math.isfinite(check)", 2)
         return b.text()
 
     def _stage_solve_group(self) -> str:
@@ -538,6 +512,6 @@ class Generator:
         return b.text()
 
 
-def generate(model: Model) -> str:
-    """The generated source of ``model`` (see the module docstring for its functions)."""
-    return Generator(model).source()
+def generate(model: Model, binding: str = "full") -> str:
+    """The generated source of ``model`` under ``binding`` (see the module docstring)."""
+    return Generator(model, binding).source()

@@ -1,9 +1,10 @@
 """Batches of lanes: packed inputs, raw results, lockstep groups and :func:`solve_batch`.
 
-:func:`solve_batch` takes a batch and the name of a model, loads that
-model's compiled kernels (:func:`igesweep.solver.kernels.load_kernels`),
-forms lockstep groups if asked and chooses a driver (threads or the calling
-thread; see :mod:`igesweep.solver.drivers`).
+:func:`solve_batch` takes a batch of one model, splits its lanes by binding
+option, loads the compiled kernels of the model under each option used
+(:func:`igesweep.solver.kernels.load_kernels`), forms lockstep groups if
+asked and chooses a driver (threads or the calling thread; see
+:mod:`igesweep.solver.drivers`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from igesweep.models import DEFAULT_MODEL
+from igesweep.models.declaration import BINDING_CODES
 from igesweep.solver.kernels import load_kernels
 from igesweep.solver.status import N_STATS
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
@@ -63,6 +65,22 @@ class LaneBatch:
     def model_name(self) -> str:
         """Name of the batch's model."""
         return self.model if isinstance(self.model, str) else self.model.name
+
+    def bindings(self) -> dict[str, np.ndarray]:
+        """Lane indices of each binding option used, by option name."""
+        names = {code: name for name, code in BINDING_CODES.items()}
+        codes = np.unique(self.binding)
+        unknown = [int(c) for c in codes if c not in names]
+        if unknown:
+            raise ValueError(f"binding codes must be in {BINDING_CODES}, got {unknown}")
+        return {names[int(c)]: np.flatnonzero(self.binding == c) for c in codes}
+
+    def take(self, lanes: np.ndarray) -> LaneBatch:
+        """The batch of the lanes at indices ``lanes`` (same model and output days)."""
+        times = self.times if self.times.shape[0] == 1 else self.times[lanes]
+        return LaneBatch(self.params[lanes], self.binding[lanes], self.event_day[lanes],
+                         self.event_kind[lanes], self.event_mg[lanes], self.n_events[lanes],
+                         times, self.model)
 
     def check(self, n_parameters: int) -> None:
         """Raise ``ValueError`` if shapes or dtypes are inconsistent.
@@ -137,7 +155,8 @@ def form_groups(batch: LaneBatch, width: int | None = None) -> tuple[np.ndarray,
     widths : ndarray of int64, shape (n_groups,)
         Number of lanes in each group; a group of width 1 runs the per-lane kernel.
     """
-    kernels = load_kernels(batch.model)
+    first = next(iter(batch.bindings()), "full")
+    kernels = load_kernels(batch.model, first)  # group width and stiffness keys: any binding's
     stride = kernels.LANE_STRIDE
     width = stride if width is None else width
     if not 1 <= width <= stride:
@@ -204,7 +223,30 @@ def solve_batch(
         Outputs, pre-event values, statistics and a status per lane. Lanes
         that fail carry NaN outputs from the failure on; nothing is raised.
     """
-    kernels = load_kernels(batch.model)
+    by_binding = batch.bindings()
+    if len(by_binding) <= 1:
+        binding = next(iter(by_binding), "full")
+        return _solve_one_binding(batch, binding, rtol, atol, max_steps, parallel, grouped)
+    parts = {b: _solve_one_binding(batch.take(lanes), b, rtol, atol, max_steps, parallel,
+                                   grouped) for b, lanes in by_binding.items()}
+    some = next(iter(parts.values()))
+    n = batch.n_lanes
+    out = np.empty((some.outputs.shape[0], n, batch.times.shape[1]))
+    pre = np.empty(batch.event_day.shape)
+    stats = np.zeros((n, N_STATS), dtype=np.int64)
+    status = np.zeros(n, dtype=np.int64)
+    for b, lanes in by_binding.items():
+        out[:, lanes] = parts[b].outputs
+        pre[lanes] = parts[b].pre_event
+        stats[lanes] = parts[b].stats
+        status[lanes] = parts[b].status
+    return BatchResult(outputs=out, pre_event=pre, stats=stats, status=status)
+
+
+def _solve_one_binding(batch: LaneBatch, binding: str, rtol: float, atol: float,
+                       max_steps: int, parallel: bool | None, grouped: bool) -> BatchResult:
+    """:func:`solve_batch` of a batch whose lanes all use binding option ``binding``."""
+    kernels = load_kernels(batch.model, binding)
     batch.check(kernels.N_PARAMETERS)
     n = batch.n_lanes
     n_t = batch.times.shape[1]
@@ -224,7 +266,6 @@ def solve_batch(
     driver(
         *lead,
         np.ascontiguousarray(batch.params, dtype=np.float64),
-        np.ascontiguousarray(batch.binding, dtype=np.int64),
         np.ascontiguousarray(batch.event_day, dtype=np.float64),
         np.ascontiguousarray(batch.event_kind, dtype=np.int64),
         np.ascontiguousarray(batch.event_mg, dtype=np.float64),

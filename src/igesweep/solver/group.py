@@ -137,7 +137,7 @@ def _set_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
 
 
 @jit
-def _initial_step_group(ws, r_lanes, binding, rtol, h_max, active, col, fcol, acol, ytmp,
+def _initial_step_group(ws, r_lanes, rtol, h_max, active, col, fcol, acol, ytmp,
                         ftmp) -> float:
     """Smallest starting step of :func:`igesweep.solver.lane.initial_step` over running lanes."""
     h = h_max
@@ -147,7 +147,7 @@ def _initial_step_group(ws, r_lanes, binding, rtol, h_max, active, col, fcol, ac
         _get_column(ws, O_Y, k, col)
         _get_column(ws, O_F0, k, fcol)
         _get_column(ws, O_ATOL, k, acol)
-        h = min(h, initial_step(col, fcol, r_lanes[k], binding, acol, rtol, h_max, ytmp, ftmp))
+        h = min(h, initial_step(col, fcol, r_lanes[k], acol, rtol, h_max, ytmp, ftmp))
     return h
 
 
@@ -183,7 +183,7 @@ def _largest_error(err, active) -> float:
 
 
 @jit
-def _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev, ie, t, t_out,
+def _events_and_outputs(lanes, ws, r_lanes, ev_t, ev_kind, ev_mg, n_ev, ie, t, t_out,
                         io, active, col, o, out, pre) -> tuple[int, int, bool]:
     """Apply the events at ``t`` to every running lane, then record the outputs at ``t``.
 
@@ -196,8 +196,8 @@ def _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev,
             if not active[k]:
                 continue
             _get_column(ws, O_Y, k, col)
-            pre[lanes[k], ie] = pre_event_value(col, r_lanes[k], binding)
-            apply_event(col, r_lanes[k], binding, ev_kind[lane0, ie], ev_mg[lanes[k], ie])
+            pre[lanes[k], ie] = pre_event_value(col, r_lanes[k])
+            apply_event(col, r_lanes[k], ev_kind[lane0, ie], ev_mg[lanes[k], ie])
             _set_column(ws, O_Y, k, col)
         ie += 1
         applied = True
@@ -206,7 +206,7 @@ def _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev,
             if not active[k]:
                 continue
             _get_column(ws, O_Y, k, col)
-            outputs_from_state(col, r_lanes[k], binding, o)
+            outputs_from_state(col, r_lanes[k], o)
             for v in range(N_OUTPUTS):
                 out[v, lanes[k], io] = o[v]
         io += 1
@@ -214,7 +214,7 @@ def _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg, n_ev,
 
 
 @jit
-def _setup_lanes(lanes, params, binding, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status,
+def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status,
                  out, pre, col) -> None:
     """Rates, initial state and absolute tolerances of every lane; NaN outputs."""
     for k in range(lanes.shape[0]):
@@ -225,7 +225,7 @@ def _setup_lanes(lanes, params, binding, ev_kind, ev_mg, n_ev, atol, ws, r_lanes
         r_lanes[k] = rk
         for j in range(N_RATES):
             ws[O_RATES + j * ROW + k] = rk[j]
-        initial_state(rk, binding, col)
+        initial_state(rk, col)
         _set_column(ws, O_Y, k, col)
         active[k] = True
         status[lane] = STATUS_OK
@@ -272,7 +272,6 @@ def _stop_non_finite(lanes, ws, active, status) -> bool:
 def integrate_group(
     lanes: np.ndarray,
     params: np.ndarray,
-    binding: int,
     ev_t: np.ndarray,
     ev_kind: np.ndarray,
     ev_mg: np.ndarray,
@@ -291,12 +290,10 @@ def integrate_group(
     Parameters
     ----------
     lanes : ndarray of int64, shape (w,), ``w <= LANE_STRIDE``
-        Rows of the batch arrays that form the group. They must share binding,
-        event days and kinds (those of ``lanes[0]`` are used) and output days.
+        Rows of the batch arrays that form the group. They must share event
+        days and kinds (those of ``lanes[0]`` are used) and output days.
     params : ndarray, shape (n_lanes, n_parameters)
         Packed parameters of the batch.
-    binding : int
-        ``BINDING_FULL`` or ``BINDING_QE``.
     ev_t, ev_kind, ev_mg : ndarray, shape (n_lanes, >= n_ev)
         Event days, kinds and amounts (mg, may differ between the lanes) of the batch.
     n_ev : int
@@ -327,7 +324,7 @@ def integrate_group(
     ctmp = np.empty(_N)
     cftmp = np.empty(_N)
     o = np.empty(N_OUTPUTS)
-    _setup_lanes(lanes, params, binding, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status,
+    _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active, status,
                  out, pre, col)
 
     lane0 = lanes[0]
@@ -348,7 +345,7 @@ def integrate_group(
     n_jac = 0
     running = _stop_non_finite(lanes, ws, active, status)
     while running:
-        ie, io, applied = _events_and_outputs(lanes, ws, r_lanes, binding, ev_t, ev_kind, ev_mg,
+        ie, io, applied = _events_and_outputs(lanes, ws, r_lanes, ev_t, ev_kind, ev_mg,
                                               n_ev, ie, t, t_out, io, active, col, o, out, pre)
         restart = restart or applied
         if io == t_out.shape[0]:
@@ -357,9 +354,9 @@ def integrate_group(
         if ie < n_ev and ev_t[lane0, ie] < t_stop:
             t_stop = ev_t[lane0, ie]
 
-        rhs_group(ws, O_Y, O_F0, binding, w)
+        rhs_group(ws, O_Y, O_F0, w)
         if restart:
-            h = _initial_step_group(ws, r_lanes, binding, rtol, t_stop - t, active, col, fcol,
+            h = _initial_step_group(ws, r_lanes, rtol, t_stop - t, active, col, fcol,
                                     acol, ctmp, cftmp)
             first = True
             rejected_last = False
@@ -380,7 +377,7 @@ def integrate_group(
                 n_jac += 1
                 need_jac = False
             n_attempts += 1
-            factor_group(ws, 1.0 / (h_step * GAMMA), w, binding, lane_ok)
+            factor_group(ws, 1.0 / (h_step * GAMMA), w, lane_ok)
             inv_h = 1.0 / h_step
             for i in range(_N):
                 for k in range(w):
@@ -391,7 +388,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_YTMP + j] = ws[O_Y + j] + A21 * ws[O_K1 + j]
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -401,7 +398,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_YTMP + j] = ws[O_Y + j] + A31 * ws[O_K1 + j] + A32 * ws[O_K2 + j]
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -413,7 +410,7 @@ def integrate_group(
                     j = i * ROW + k
                     ws[O_YTMP + j] = ws[O_Y + j] + (
                         A41 * ws[O_K1 + j] + A42 * ws[O_K2 + j] + A43 * ws[O_K3 + j])
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -426,7 +423,7 @@ def integrate_group(
                     ws[O_YTMP + j] = ws[O_Y + j] + (
                         A51 * ws[O_K1 + j] + A52 * ws[O_K2 + j] + A53 * ws[O_K3 + j]
                         + A54 * ws[O_K4 + j])
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -440,7 +437,7 @@ def integrate_group(
                     ws[O_YTMP + j] = ws[O_Y + j] + (
                         A61 * ws[O_K1 + j] + A62 * ws[O_K2 + j] + A63 * ws[O_K3 + j]
                         + A64 * ws[O_K4 + j] + A65 * ws[O_K5 + j])
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -452,7 +449,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_YTMP + j] += ws[O_K6 + j]
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -464,7 +461,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_YTMP + j] += ws[O_K7 + j]
-            rhs_group(ws, O_YTMP, O_FTMP, binding, w)
+            rhs_group(ws, O_YTMP, O_FTMP, w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -502,7 +499,7 @@ def integrate_group(
                         ws[O_Y + j] = 0.0 if clamp else v
                 h = max(h, h_new) if (last and h_step < h) else h_new
                 n_steps += 1
-                rhs_group(ws, O_Y, O_F0, binding, w)
+                rhs_group(ws, O_Y, O_F0, w)
                 running = _stop_non_finite(lanes, ws, active, status)
                 need_jac = True
             else:
@@ -516,7 +513,7 @@ def integrate_group(
                     # the lanes that rejected the step stop; the others start afresh
                     running = _stop_lanes(lanes, active, status, STATUS_STEP_UNDERFLOW, err_k,
                                           1.0)
-                    h = _initial_step_group(ws, r_lanes, binding, rtol, t_stop - t, active, col,
+                    h = _initial_step_group(ws, r_lanes, rtol, t_stop - t, active, col,
                                             fcol, acol, ctmp, cftmp)
                     first = True
                     rejected_last = False

@@ -2,8 +2,8 @@
 
 The integrator is written once, model-independent, in :mod:`.lane`,
 :mod:`.group` and :mod:`.drivers`. Those files are *templates*: for each
-model, :mod:`igesweep.solver.kernels` writes one module holding the model's
-generated functions (:mod:`igesweep.models.codegen`) followed by the text of
+model and binding option, :mod:`igesweep.solver.kernels` writes one module
+holding the generated functions (:mod:`igesweep.models.codegen`) followed by the text of
 the three templates without their ``kernel-interface`` import blocks, and
 compiles that. This module declares the generated names with their meaning
 so that the templates read (and lint) as ordinary Python; calling these
@@ -13,15 +13,15 @@ Sizes
     ``N_STATES``, ``N_PARAMETERS``, ``N_RATES`` (lane constants), ``N_OUTPUTS``,
     ``N_JAC`` (structural nonzeros of the Jacobian), ``N_LU`` (entries of the
     stored factor).
-Per lane (``y``: state, ``r``: lane constants from ``derive``, ``binding``: code)
-    ``derive(p) -> r``; ``initial_state(r, binding, y)``;
+Per lane (``y``: state, ``r``: lane constants from ``derive``)
+    ``derive(p) -> r``; ``initial_state(r, y)``;
     ``absolute_tolerance(r, max_dose, atol, out)``; ``event_dose(r, kind, mg) -> float``;
-    ``apply_event(y, r, binding, kind, mg)``; ``rhs(y, r, binding, dy)``;
-    ``jacobian(y, r, binding, jac)``; ``stage_factor(jac, fac, lu) -> bool``;
-    ``stage_solve(lu, b)``; ``outputs_from_state(y, r, binding, out)``;
-    ``pre_event_value(y, r, binding) -> float``.
+    ``apply_event(y, r, kind, mg)``; ``rhs(y, r, dy)``;
+    ``jacobian(y, r, jac)``; ``stage_factor(jac, fac, lu) -> bool``;
+    ``stage_solve(lu, b)``; ``outputs_from_state(y, r, out)``;
+    ``pre_event_value(y, r) -> float``.
 Per lockstep group (work array ``ws`` laid out by :mod:`.group`)
-    ``rhs_group(ws, oy, od, binding, w)``; ``factor_group(ws, fac, w, binding, lane_ok)``;
+    ``rhs_group(ws, oy, od, w)``; ``factor_group(ws, fac, w, lane_ok)``;
     ``stage_solve_group(ws, ob, w)``.
 """
 

@@ -1,8 +1,9 @@
 """Compiled kernels of a model: its generated functions and the integrator templates, as one module.
 
-For a model, :func:`kernel_source` writes the source of one module: the
-code generated from the model's declaration
-(:func:`igesweep.models.codegen.generate`), then the text of the integrator
+For a model and one of its binding options, :func:`kernel_source` writes
+the source of one module: the code generated from the model's declaration
+under that binding (:func:`igesweep.models.codegen.generate`), then the
+text of the integrator
 templates :mod:`.lane`, :mod:`.group` and :mod:`.drivers` without their
 imports of the generated names (:mod:`igesweep.solver.interface`) and of
 each other, which the module defines itself.
@@ -52,11 +53,11 @@ def template_source(name: str) -> str:
     return "".join(lines)
 
 
-def kernel_source(model: Model) -> str:
-    """Source of the compiled module of ``model``: generated code, then the templates."""
+def kernel_source(model: Model, binding: str = "full") -> str:
+    """Source of the compiled module of ``model`` under ``binding``: generated code, templates."""
     from igesweep.models.codegen import generate
 
-    parts = [generate(model)]
+    parts = [generate(model, binding)]
     for name in TEMPLATES:
         parts.append(f"# ---- integrator template: igesweep/solver/{name} ----\n"
                      + template_source(name))
@@ -71,8 +72,8 @@ def _kernel_dir() -> Path:
     return path
 
 
-def _module_name(model_name: str, key: str) -> str:
-    return "igesweep_kernels_" + re.sub(r"\W", "_", model_name) + "_" + key
+def _module_name(model_name: str, binding: str, key: str) -> str:
+    return "_".join(["igesweep_kernels", re.sub(r"\W", "_", model_name), binding, key])
 
 
 def _write_once(path: Path, text: str) -> None:
@@ -98,14 +99,17 @@ def _import(path: Path, name: str) -> ModuleType:
     return module
 
 
-def load_kernels(model: str | Model) -> ModuleType:
-    """The compiled kernel module of a model, generated and written on first use.
+def load_kernels(model: str | Model, binding: str = "full") -> ModuleType:
+    """The compiled kernel module of a model under one binding, generated on first use.
 
     Parameters
     ----------
     model : str or Model
         A registered model's name (:func:`igesweep.models.model_names`), a
         ``package.module:ATTRIBUTE`` reference, or a declaration.
+    binding : str
+        One of the model's binding options (``"full"``, ``"qe"``); each
+        option is a module of its own, compiled only when used.
 
     Returns
     -------
@@ -120,16 +124,16 @@ def load_kernels(model: str | Model) -> ModuleType:
     # the kernel directory is named after a hash of igesweep's sources (codegen and templates
     # included), so a registered model needs only its name, another model its digest
     if isinstance(model, str):
-        name = _module_name(model, "pkg")
+        name = _module_name(model, binding, "pkg")
     else:
-        name = _module_name(model.name, model.digest())
+        name = _module_name(model.name, binding, model.digest())
     with _LOCK:
         if name in _LOADED:
             return _LOADED[name]
         path = _kernel_dir() / f"{name}.py"
         if not path.exists():
             _write_once(path, kernel_source(get_model(model) if isinstance(model, str)
-                                            else model))
+                                            else model, binding))
         module = _import(path, name)
         _LOADED[name] = module
         return module

@@ -123,7 +123,6 @@ def initial_step(
     y: np.ndarray,
     f0: np.ndarray,
     r: np.ndarray,
-    binding: int,
     atol: np.ndarray,
     rtol: float,
     h_max: float,
@@ -144,7 +143,7 @@ def initial_step(
     h0 = min(h0, h_max)
     for i in range(n):
         ytmp[i] = y[i] + h0 * f0[i]
-    rhs(ytmp, r, binding, ftmp)
+    rhs(ytmp, r, ftmp)
     d2 = 0.0
     for i in range(n):
         sk = atol[i] + rtol * abs(y[i])
@@ -161,7 +160,6 @@ def initial_step(
 @jit
 def integrate_lane(
     p: np.ndarray,
-    binding: int,
     ev_t: np.ndarray,
     ev_kind: np.ndarray,
     ev_mg: np.ndarray,
@@ -180,8 +178,6 @@ def integrate_lane(
     ----------
     p : ndarray, shape (n_parameters,)
         Packed parameters.
-    binding : int
-        ``BINDING_FULL`` or ``BINDING_QE``.
     ev_t, ev_kind, ev_mg : ndarray, shape (>= n_ev,)
         Event days (sorted, non-decreasing), kinds (``EVENT_*``) and amounts (mg).
     n_ev : int
@@ -213,7 +209,7 @@ def integrate_lane(
     stats[:] = 0
     r = derive(p)
     y = np.empty(n)
-    initial_state(r, binding, y)
+    initial_state(r, y)
     for i in range(r.shape[0]):
         if not math.isfinite(r[i]):
             return STATUS_NON_FINITE
@@ -251,12 +247,12 @@ def integrate_lane(
     while True:
         # events at t, then outputs at t
         while ie < n_ev and ev_t[ie] <= t:
-            pre_event[ie] = pre_event_value(y, r, binding)
-            apply_event(y, r, binding, ev_kind[ie], ev_mg[ie])
+            pre_event[ie] = pre_event_value(y, r)
+            apply_event(y, r, ev_kind[ie], ev_mg[ie])
             ie += 1
             restart = True
         while io < n_t and t_out[io] <= t:
-            outputs_from_state(y, r, binding, o)
+            outputs_from_state(y, r, o)
             for v in range(N_OUTPUTS):
                 out[v, io] = o[v]
             io += 1
@@ -267,9 +263,9 @@ def integrate_lane(
             t_stop = ev_t[ie]
 
         # adaptive steps from t to t_stop
-        rhs(y, r, binding, f0)
+        rhs(y, r, f0)
         if restart:
-            h = initial_step(y, f0, r, binding, atol_v, rtol, t_stop - t, ytmp, ftmp)
+            h = initial_step(y, f0, r, atol_v, rtol, t_stop - t, ytmp, ftmp)
             first = True
             rejected_last = False
             h_old = h
@@ -286,7 +282,7 @@ def integrate_lane(
             last = h >= 0.9 * remaining
             h_step = remaining if last else h
             if need_jac:
-                jacobian(y, r, binding, jac)
+                jacobian(y, r, jac)
                 stats[STAT_JACOBIANS] += 1
                 need_jac = False
             n_attempts += 1
@@ -298,25 +294,25 @@ def integrate_lane(
             stage_solve(lu, k1)
             for i in range(n):
                 ytmp[i] = y[i] + A21 * k1[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k2[i] = ftmp[i] + C21 * k1[i] * inv_h
             stage_solve(lu, k2)
             for i in range(n):
                 ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k3[i] = ftmp[i] + (C31 * k1[i] + C32 * k2[i]) * inv_h
             stage_solve(lu, k3)
             for i in range(n):
                 ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k4[i] = ftmp[i] + (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
             stage_solve(lu, k4)
             for i in range(n):
                 ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k5[i] = ftmp[i] + (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
             stage_solve(lu, k5)
@@ -324,7 +320,7 @@ def integrate_lane(
                 ytmp[i] = y[i] + (
                     A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]
                 )
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k6[i] = ftmp[i] + (
                     C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
@@ -332,7 +328,7 @@ def integrate_lane(
             stage_solve(lu, k6)
             for i in range(n):
                 ytmp[i] += k6[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 k7[i] = ftmp[i] + (
                     C71 * k1[i] + C72 * k2[i] + C73 * k3[i] + C74 * k4[i] + C75 * k5[i]
@@ -342,7 +338,7 @@ def integrate_lane(
             # embedded solution, then the last stage gives solution and error
             for i in range(n):
                 ytmp[i] += k7[i]
-            rhs(ytmp, r, binding, ftmp)
+            rhs(ytmp, r, ftmp)
             for i in range(n):
                 y_err[i] = ftmp[i] + (
                     C81 * k1[i] + C82 * k2[i] + C83 * k3[i] + C84 * k4[i] + C85 * k5[i]
@@ -375,7 +371,7 @@ def integrate_lane(
                 # a step cut short to land on a stop says little about the natural step
                 h = max(h, h_new) if (last and h_step < h) else h_new
                 stats[STAT_STEPS] += 1
-                rhs(y, r, binding, f0)
+                rhs(y, r, f0)
                 for i in range(n):
                     if not math.isfinite(y[i]) or not math.isfinite(f0[i]):
                         return STATUS_NON_FINITE
