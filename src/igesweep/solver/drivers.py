@@ -12,6 +12,11 @@ with two drivers:
   Numba's default ``workqueue`` threading layer would abort the process on
   concurrent use.
 
+``run_one`` and ``run_group`` are inlined into the drivers: Numba optimises
+a compiled function together with everything it calls, so each separately
+compiled layer between a driver and the integrator would run the optimiser
+over the whole integrator once more (seconds of cold start each).
+
 This file is a template (:mod:`igesweep.solver.interface`), compiled once per model and
 binding option: every lane of a call shares the binding.
 """
@@ -21,13 +26,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from igesweep._jit import jit, jit_parallel
+from igesweep._jit import jit, jit_inline, jit_parallel
 from igesweep.solver.group import integrate_group
 from igesweep.solver.lane import integrate_lane
 from igesweep.solver.status import STATUS_OK
 
 
-@jit
+@jit_inline
 def run_one(i, params, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol, max_steps,
             out, pre, stats, status):
     """Integrate lane ``i`` of the batch arrays with the per-lane kernel."""
@@ -57,7 +62,7 @@ def run_lanes_serial(params, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
                 out, pre, stats, status)
 
 
-@jit
+@jit_inline
 def run_group(g, groups, widths, params, ev_t, ev_kind, ev_mg, n_ev, times, rtol, atol,
               max_steps, out, pre, stats, status):
     """Integrate group ``g``; lanes that fail in the group are run again on their own."""

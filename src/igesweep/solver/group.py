@@ -113,9 +113,10 @@ LANE_STRIDE = 16
 ROW = LANE_STRIDE
 _N = N_STATES
 _VEC = N_STATES * LANE_STRIDE  # entries of one state or stage vector
-# offsets of the vectors in the work array
+# offsets of the vectors in the work array, as NumPy integers: Numba types a global Python
+# int as a literal and would compile a function once for each offset passed to it
 O_Y, O_F0, O_K1, O_K2, O_K3, O_K4, O_K5, O_K6, O_K7, O_YTMP, O_FTMP, O_YNEW, O_YERR, O_ATOL = (
-    _VEC * j for j in range(14)
+    np.int64(_VEC * j) for j in range(14)
 )
 O_RATES = 14 * _VEC  # N_RATES rows of lane constants
 O_LU = O_RATES + N_RATES * ROW  # N_LU rows of the stage factor
