@@ -194,7 +194,7 @@ def test_group_functions_equal_the_lane_functions(name, binding, row):
     for lane_k, b in enumerate(bs):
         for i in range(k.N_STATES):
             ws[k.O_K1 + i * k.ROW + lane_k] = b[i]
-    k.stage_solve_group(ws, k.O_K1, w)
+    k.stage_solve_group(ws, ws[k.O_K1:k.O_K2], w)
     flat, lu, dy = np.empty(k.N_JAC), np.empty(k.N_LU), np.empty(k.N_STATES)
     for lane_k, y in enumerate(ys):
         k.rhs(y, r, dy)

@@ -504,10 +504,10 @@ class Generator:
 
     def _stage_solve_group(self) -> str:
         b = _Block.function(
-            "@jit", "stage_solve_group(ws, ob, w)",
-            "``stage_solve`` of lanes ``0..w-1`` in place on the vector at offset ``ob``.")
+            "@jit", "stage_solve_group(ws, vec, w)",
+            "``stage_solve`` of lanes ``0..w-1`` in place on ``vec``, a vector of the work array.")
         b.add("for k in range(w):", 1)
-        self._solve_lines(b, 2, lambda i: f"ws[ob + {i} * ROW + k]",
+        self._solve_lines(b, 2, lambda i: f"vec[{i} * ROW + k]",
                           lambda s: f"ws[O_LU + {s} * ROW + k]")
         return b.text()
 

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from igesweep._jit import jit
+from igesweep._jit import jit, jit_inline
 from igesweep.solver.interface import (
     N_LU,
     N_OUTPUTS,
@@ -113,24 +113,26 @@ LANE_STRIDE = 16
 ROW = LANE_STRIDE
 _N = N_STATES
 _VEC = N_STATES * LANE_STRIDE  # entries of one state or stage vector
-# offsets of the vectors in the work array, as NumPy integers: Numba types a global Python
-# int as a literal and would compile a function once for each offset passed to it
+# offsets of the vectors in the work array. Numba types a global int as a literal, so a
+# function taking an offset is compiled once per offset passed (and its lane loop vectorises
+# because the distances between the vectors it touches are known); the stage solve, called
+# for eight vectors, takes a view of its vector instead
 O_Y, O_F0, O_K1, O_K2, O_K3, O_K4, O_K5, O_K6, O_K7, O_YTMP, O_FTMP, O_YNEW, O_YERR, O_ATOL = (
-    np.int64(_VEC * j) for j in range(14)
+    _VEC * j for j in range(14)
 )
 O_RATES = 14 * _VEC  # N_RATES rows of lane constants
 O_LU = O_RATES + N_RATES * ROW  # N_LU rows of the stage factor
 WORK_SIZE = O_LU + N_LU * ROW
 
 
-@jit
+@jit_inline
 def _get_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
     """Copy lane ``k`` of the vector at offset ``o`` into ``col``."""
     for i in range(col.shape[0]):
         col[i] = ws[o + i * ROW + k]
 
 
-@jit
+@jit_inline
 def _set_column(ws: np.ndarray, o: int, k: int, col: np.ndarray) -> None:
     """Copy ``col`` into lane ``k`` of the vector at offset ``o``."""
     for i in range(col.shape[0]):
@@ -238,7 +240,7 @@ def _setup_lanes(lanes, params, ev_kind, ev_mg, n_ev, atol, ws, r_lanes, active,
         _set_column(ws, O_ATOL, k, col)
 
 
-@jit
+@jit_inline
 def _stop_lanes(lanes, active, status, code, err, limit) -> bool:
     """Stop the running lanes whose ``err`` is not ``<= limit``, with status ``code``.
 
@@ -332,8 +334,8 @@ def integrate_group(
     t = t_out[0]
     if n_ev > 0 and ev_t[lane0, 0] < t:
         t = ev_t[lane0, 0]
-    ie = 0
-    io = 0
+    ie = np.int64(0)  # not the literal 0: a callee would be compiled for it and for int64
+    io = np.int64(0)
     h = 0.0
     h_old = 0.0
     err_old_power = 1.0
@@ -384,7 +386,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_K1 + j] = ws[O_F0 + j]
-            stage_solve_group(ws, O_K1, w)
+            stage_solve_group(ws, ws[O_K1:O_K1 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -394,7 +396,7 @@ def integrate_group(
                 for k in range(w):
                     j = i * ROW + k
                     ws[O_K2 + j] = ws[O_FTMP + j] + C21 * ws[O_K1 + j] * inv_h
-            stage_solve_group(ws, O_K2, w)
+            stage_solve_group(ws, ws[O_K2:O_K2 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -405,7 +407,7 @@ def integrate_group(
                     j = i * ROW + k
                     ws[O_K3 + j] = ws[O_FTMP + j] + (
                         C31 * ws[O_K1 + j] + C32 * ws[O_K2 + j]) * inv_h
-            stage_solve_group(ws, O_K3, w)
+            stage_solve_group(ws, ws[O_K3:O_K3 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -417,7 +419,7 @@ def integrate_group(
                     j = i * ROW + k
                     ws[O_K4 + j] = ws[O_FTMP + j] + (
                         C41 * ws[O_K1 + j] + C42 * ws[O_K2 + j] + C43 * ws[O_K3 + j]) * inv_h
-            stage_solve_group(ws, O_K4, w)
+            stage_solve_group(ws, ws[O_K4:O_K4 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -431,7 +433,7 @@ def integrate_group(
                     ws[O_K5 + j] = ws[O_FTMP + j] + (
                         C51 * ws[O_K1 + j] + C52 * ws[O_K2 + j] + C53 * ws[O_K3 + j]
                         + C54 * ws[O_K4 + j]) * inv_h
-            stage_solve_group(ws, O_K5, w)
+            stage_solve_group(ws, ws[O_K5:O_K5 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -445,7 +447,7 @@ def integrate_group(
                     ws[O_K6 + j] = ws[O_FTMP + j] + (
                         C61 * ws[O_K1 + j] + C62 * ws[O_K2 + j] + C63 * ws[O_K3 + j]
                         + C64 * ws[O_K4 + j] + C65 * ws[O_K5 + j]) * inv_h
-            stage_solve_group(ws, O_K6, w)
+            stage_solve_group(ws, ws[O_K6:O_K6 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -457,7 +459,7 @@ def integrate_group(
                     ws[O_K7 + j] = ws[O_FTMP + j] + (
                         C71 * ws[O_K1 + j] + C72 * ws[O_K2 + j] + C73 * ws[O_K3 + j]
                         + C74 * ws[O_K4 + j] + C75 * ws[O_K5 + j] + C76 * ws[O_K6 + j]) * inv_h
-            stage_solve_group(ws, O_K7, w)
+            stage_solve_group(ws, ws[O_K7:O_K7 + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k
@@ -470,7 +472,7 @@ def integrate_group(
                         C81 * ws[O_K1 + j] + C82 * ws[O_K2 + j] + C83 * ws[O_K3 + j]
                         + C84 * ws[O_K4 + j] + C85 * ws[O_K5 + j] + C86 * ws[O_K6 + j]
                         + C87 * ws[O_K7 + j]) * inv_h
-            stage_solve_group(ws, O_YERR, w)
+            stage_solve_group(ws, ws[O_YERR:O_YERR + _VEC], w)
             for i in range(_N):
                 for k in range(w):
                     j = i * ROW + k

@@ -22,7 +22,7 @@ Per lane (``y``: state, ``r``: lane constants from ``derive``)
     ``pre_event_value(y, r) -> float``.
 Per lockstep group (work array ``ws`` laid out by :mod:`.group`)
     ``rhs_group(ws, oy, od, w)``; ``factor_group(ws, fac, w, lane_ok)``;
-    ``stage_solve_group(ws, ob, w)``.
+    ``stage_solve_group(ws, vec, w)``.
 """
 
 from __future__ import annotations
