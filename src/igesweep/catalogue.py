@@ -105,6 +105,14 @@ class TherapyBlock(_Model):
     conversions: str | None = None
 
 
+class SameAs(_Model):
+    """A default that takes another parameter's value of the same therapy."""
+
+    same_as: str
+    unit: str
+    note: Annotated[str, Field(min_length=1)]
+
+
 class ModelTherapyBlock(_Model):
     """A therapy's parameters in a model other than the default one."""
 
@@ -117,12 +125,21 @@ class ModelTherapyBlock(_Model):
 class ModelBlock(_Model):
     """Values of a model other than the default one: its therapies' parameters.
 
-    Patient values come from the catalogue's ``patient`` block (the names the
-    models share: weight, baseline IgE).
+    Patient values come from the catalogue's ``patient`` block for the names
+    the models share, and from ``patient`` here for the model's own.
+
+    With ``extends: true`` the model takes every therapy of the catalogue:
+    a parameter it shares with the default model comes from the therapy's
+    top-level entry, one of its own from ``therapy_defaults`` (a value, or
+    ``same_as`` another parameter of the therapy), and ``therapies`` here
+    override single parameters (and, where given, the variability).
     """
 
     description: str | None = None
-    therapies: dict[str, ModelTherapyBlock]
+    extends: bool = False
+    patient: dict[str, ParameterEntry] = {}
+    therapy_defaults: dict[str, ParameterEntry | SameAs] = {}
+    therapies: dict[str, ModelTherapyBlock] = {}
 
 
 class CatalogueFile(_Model):
@@ -161,10 +178,15 @@ class Catalogue:
     therapies: dict[str, TherapyBlock] = field(default_factory=dict)
     models: dict[str, ModelBlock] = field(default_factory=dict)
 
+    def patient_entries(self, model: str = DEFAULT_MODEL) -> dict[str, ParameterEntry]:
+        """Patient default entries of ``model``'s patient parameters, by name."""
+        names = parameter_table(model).patient
+        own = self.models[model].patient if model in self.models else {}
+        return {n: e for n, e in {**self.patient.parameters, **own}.items() if n in names}
+
     def patient_values(self, model: str = DEFAULT_MODEL) -> dict[str, float]:
         """Patient default values of ``model``'s patient parameters, by name."""
-        names = parameter_table(model).patient
-        return {n: e.value for n, e in self.patient.parameters.items() if n in names}
+        return {n: e.value for n, e in self.patient_entries(model).items()}
 
     def therapy_values(self, therapy: str, model: str = DEFAULT_MODEL) -> dict[str, float]:
         """Parameter values of ``therapy`` in ``model``, by name."""
@@ -182,11 +204,40 @@ class Catalogue:
         if _shares_default_parameters(model) and model not in self.models:
             return self.therapies[therapy]
         block = self.models.get(model)
+        if block is not None and block.extends and therapy in self.therapies:
+            return extended_block(self.therapies[therapy], block, block.therapies.get(therapy),
+                                  parameter_table(model))
         if block is None or therapy not in block.therapies:
             have = sorted(block.therapies) if block is not None else []
             raise KeyError(f"model {model!r} has no parameters for therapy {therapy!r} in the "
                            f"catalogue; it has: {', '.join(have) or 'none'}")
         return block.therapies[therapy]
+
+def extended_block(base: TherapyBlock, block: ModelBlock, override: ModelTherapyBlock | None,
+                   table: ParameterTable) -> ModelTherapyBlock:
+    """A therapy's block in a model that ``extends`` the default one (see :class:`ModelBlock`)."""
+    params: dict[str, ParameterEntry] = {}
+    for name in table.therapy:
+        default = block.therapy_defaults.get(name)
+        if override is not None and name in override.parameters:
+            params[name] = override.parameters[name]
+        elif name in base.parameters:
+            params[name] = base.parameters[name]
+        elif isinstance(default, SameAs):
+            entry = base.parameters[default.same_as]
+            note = f"{default.note} Value of {default.same_as}: {entry.note or entry.source}"
+            params[name] = entry.model_copy(update={"note": note})
+        elif default is not None:
+            params[name] = default
+    if override is not None and override.variability:
+        variability, correlations = override.variability, override.correlations
+    else:
+        variability = {n: v for n, v in base.variability.items() if n in table.by_name}
+        correlations = [c for c in base.correlations if set(c.between) <= set(variability)]
+    return ModelTherapyBlock(parameters=params, variability=variability,
+                             correlations=correlations,
+                             note=override.note if override is not None else None)
+
 
 def _shares_default_parameters(model: str) -> bool:
     """A model with exactly the default model's parameters takes its catalogue entries."""
@@ -231,15 +282,35 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
             problems.append((f"models.{name}", err.args[0]))
             continue
         table = parameter_table(name)
-        patient = {n: e.value for n, e in parsed.patient.parameters.items() if n in table.patient}
+        for n, entry in block.patient.items():
+            if n not in table.patient:
+                problems.append((f"models.{name}.patient.{n}",
+                                 f"not a patient parameter of model {name!r}; allowed: "
+                                 f"{', '.join(table.patient)}"))
+            elif entry.unit != table.by_name[n].unit:
+                problems.append((f"models.{name}.patient.{n}.unit", f"unit '{entry.unit}' does "
+                                 f"not match '{table.by_name[n].unit}'"))
+        patient = {n: e.value for n, e in {**parsed.patient.parameters, **block.patient}.items()
+                   if n in table.patient}
         for n in table.patient:
             if n not in patient:
-                problems.append(("patient.parameters", f"model {name!r} needs a default for {n}"))
-        for key, therapy in block.therapies.items():
+                problems.append((f"models.{name}.patient",
+                                 f"model {name!r} needs a default for {n}"))
+        therapies = dict(block.therapies)
+        if block.extends:
+            _check_defaults(name, block, table, problems)
+            therapies = {key: extended_block(t, block, block.therapies.get(key), table)
+                         for key, t in parsed.therapies.items()}
+        for key, therapy in therapies.items():
             prefix = f"models.{name}.therapies.{key}"
             if key not in parsed.therapies:
                 problems.append((prefix, f"not a therapy of the catalogue; allowed: "
                                          f"{', '.join(parsed.therapies)}"))
+            if block.extends and key in block.therapies:
+                for n in block.therapies[key].parameters:
+                    if n not in table.therapy:
+                        problems.append((f"{prefix}.parameters.{n}", f"unknown parameter; "
+                                         f"allowed: {', '.join(table.therapy)}"))
             _check_block(f"{prefix}.parameters", therapy.parameters, table.therapy, problems,
                          table)
             _check_variability(prefix, therapy.variability, therapy.correlations, problems,
@@ -248,6 +319,25 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
             if set(values) >= set(table.names):
                 for pname, message in table.check(values):
                     problems.append((f"{prefix}.parameters.{pname}", message))
+
+
+def _check_defaults(name: str, block: ModelBlock, table: ParameterTable,
+                    problems: list[tuple[str, str]]) -> None:
+    """``therapy_defaults`` of an extending model: its own therapy parameters, same units."""
+    for n, entry in block.therapy_defaults.items():
+        where = f"models.{name}.therapy_defaults.{n}"
+        if n not in table.therapy or n in THERAPY_PARAMETERS:
+            own = [p for p in table.therapy if p not in THERAPY_PARAMETERS]
+            problems.append((where, f"not a therapy parameter model {name!r} adds; allowed: "
+                                    f"{', '.join(own)}"))
+        elif entry.unit != table.by_name[n].unit:
+            problems.append((f"{where}.unit",
+                             f"unit '{entry.unit}' does not match '{table.by_name[n].unit}'"))
+        elif isinstance(entry, SameAs) and (
+                entry.same_as not in THERAPY_PARAMETERS
+                or BY_NAME[entry.same_as].unit != entry.unit):
+            problems.append((f"{where}.same_as", f"must name a therapy parameter of the default "
+                                                 f"model with unit '{entry.unit}'"))
 
 
 def _check_variability(

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("name", help="model name (see: igesweep models)")
     show.add_argument("--code", action="store_true",
                       help="print the Numba source generated from the declaration instead")
-    show.add_argument("--binding", choices=["full", "qe"], default="full",
+    show.add_argument("--binding", choices=["full", "qe", "qss"], default="full",
                       help="binding option whose generated code --code prints (default: full)")
     export = mod_sub.add_parser("export", help="write a model (and a scenario's lane) as SBML")
     export.add_argument("name", help="model name (see: igesweep models)")
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--scenario", metavar="SCENARIO.yaml",
                         help="take parameter values, binding and doses (as SBML events) "
                              "from this scenario, which must name the same model")
-    export.add_argument("--binding", choices=["full", "qe"],
+    export.add_argument("--binding", choices=["full", "qe", "qss"],
                         help="binding option to export (default: the scenario's, else full)")
     cal = sub.add_parser("calibrate",
                          help="fit the calibrated catalogue values to published observations")

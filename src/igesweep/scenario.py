@@ -233,7 +233,7 @@ class Scenario(_Model):
     regimen: Regimen
     apheresis_days: list[NonNegativeNumber] | None = None
     times: Times
-    binding: Literal["full", "qe"] = "full"
+    binding: Literal["full", "qe", "qss"] = "full"
     solver: SolverOptions = SolverOptions()
     metrics: MetricOptions = MetricOptions()
 

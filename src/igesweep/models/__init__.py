@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 #: Registered models: name -> module holding ``MODEL``.
 MODEL_MODULES: dict[str, str] = {
     "igesweep-1": "igesweep.models.igesweep1",
+    "igesweep-2": "igesweep.models.igesweep2",
     "lowe2009": "igesweep.models.lowe2009",
     "hayashi2007": "igesweep.models.hayashi2007",
 }

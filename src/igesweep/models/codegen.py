@@ -40,7 +40,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from igesweep.models.declaration import EVENT_MG, MAX_DOSE, Model
-from igesweep.models.functions import RUNTIME_NAMES, qe_complex
+from igesweep.models.functions import RUNTIME_NAMES, qe_bound, qe_complex
 from igesweep.models.sparse import EliminationPlan, plan_elimination
 
 
@@ -51,7 +51,7 @@ class Variant:
     Attributes
     ----------
     binding : str
-        ``"full"`` or ``"qe"``.
+        ``"full"``, ``"qe"`` or ``"qss"``.
     rhs : list of sympy.Expr
         Time derivative of each slot.
     initial : list of sympy.Expr
@@ -83,7 +83,12 @@ def variant(model: Model, binding: str) -> Variant:
     else:
         b = model.binding
         assert b is not None
-        cq = qe_complex(b.ligand, b.target, b.kd, b.kon)
+        if binding == "qe" and b.kd_ratio_exp == 0:
+            cq = qe_complex(b.ligand, b.target, b.kd, b.kon)
+        else:
+            k_add = b.qss_addend if binding == "qss" else sp.Integer(0)
+            assert k_add is not None
+            cq = qe_bound(b.ligand, b.target, b.kd, b.kd_ratio_exp, k_add, b.kon)
         species = {b.ligand: b.ligand - cq, b.target: b.target - cq, b.complex: cq}
         rhs = []
         initial = []
@@ -102,7 +107,7 @@ def variant(model: Model, binding: str) -> Variant:
     events: dict[str, list[tuple[int, sp.Expr]]] = {}
     for ev in model.events:
         new = {s: sp.sympify(ev.updates.get(s, s)).xreplace(species) for s in syms}
-        if binding == "qe":
+        if binding != "full":
             b = model.binding
             assert b is not None
             new[b.ligand] = new[b.ligand] + new[b.complex]

@@ -35,7 +35,8 @@ MAX_DOSE = sp.Symbol("max_dose", positive=True)
 #: Binding options: how a reversible binding reaction of the model is integrated.
 BINDING_FULL = 0
 BINDING_QE = 1
-BINDING_CODES: dict[str, int] = {"full": BINDING_FULL, "qe": BINDING_QE}
+BINDING_QSS = 2
+BINDING_CODES: dict[str, int] = {"full": BINDING_FULL, "qe": BINDING_QE, "qss": BINDING_QSS}
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,14 @@ class ReversibleBinding:
     unused, and the species are recovered from the equilibrium with
     dissociation constant ``kd`` (model.md §5b); binding is off where
     ``kon == 0``.
+
+    ``kd_ratio_exp`` (α, default 0) makes the constant depend on the molar
+    ratio of the totals, ``kd*((ligand + complex)/(target + complex))**α``
+    (Lowe 2009; the model's full-binding flux must then use
+    :class:`~igesweep.models.functions.ratio_dissociation`). With
+    ``qss_addend`` (``kelC/kon``, 0 where ``kon == 0``) the model also offers
+    ``binding: qss``, quasi-equilibrium with ``K_SS = K + kelC/kon``
+    (Gibiansky et al. 2008).
     """
 
     ligand: sp.Symbol
@@ -194,6 +203,8 @@ class ReversibleBinding:
     complex: sp.Symbol
     kon: sp.Expr
     kd: sp.Expr
+    kd_ratio_exp: sp.Expr = sp.S.Zero
+    qss_addend: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -334,7 +345,9 @@ class Model:
     @property
     def bindings(self) -> tuple[str, ...]:
         """Binding options this model offers."""
-        return ("full", "qe") if self.binding is not None else ("full",)
+        if self.binding is None:
+            return ("full",)
+        return ("full", "qe", "qss") if self.binding.qss_addend is not None else ("full", "qe")
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name`` (``KeyError`` if the model has none)."""

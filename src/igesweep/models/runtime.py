@@ -75,3 +75,56 @@ def qe_ratio_slope_b(a: float, b: float, c: float, k0: float, alpha: float) -> f
     x = max(a, 0.0)
     k = qe_ratio_k(a, b, k0, alpha)
     return ((x - c) + alpha * k * c / b) / qe_sqrt(x, b, k)
+
+
+@jit_inline
+def ratio_power(x: float, y: float, alpha: float) -> float:
+    """``(x/y)**alpha`` for ``x > 0``; else 0, or 1 when ``alpha == 0``."""
+    at_zero = 1.0 if alpha == 0.0 else 0.0
+    return (max(x, 0.0) / y) ** alpha if x > 0.0 else at_zero
+
+
+@jit_inline
+def ratio_dissociation(c: float, x: float, y: float, alpha: float) -> float:
+    """``c*(x/y)**alpha`` (see :func:`ratio_power`)."""
+    return c * ratio_power(x, y, alpha)
+
+
+@jit_inline
+def ratio_dissociation_dx(c: float, x: float, y: float, alpha: float) -> float:
+    """``alpha*(c/x)*(x/y)**alpha``; 0 where ``x <= 0``."""
+    v = alpha * (c / max(x, 1e-300)) * ratio_power(x, y, alpha)
+    return v if x > 0.0 else 0.0
+
+
+@jit_inline
+def _bound_k(a: float, b: float, k0: float, alpha: float, k_add: float) -> float:
+    return k0 * ratio_power(a, b, alpha) + k_add
+
+
+@jit_inline
+def qe_bound(a: float, b: float, k0: float, alpha: float, k_add: float, kon: float) -> float:
+    """Complex of ``(a - C)(b - C) = C*(k0*(a/b)**alpha + k_add)``; 0 if ``kon == 0`` or no drug."""
+    x = max(a, 0.0)
+    return qe_complex(x, b, _bound_k(a, b, k0, alpha, k_add), kon)
+
+
+@jit_inline
+def qe_bound_slope_a(a: float, b: float, c: float, k0: float, alpha: float, k_add: float,
+                     kon: float) -> float:
+    """``dC/da`` of :func:`qe_bound`, finite as ``a -> 0``; 0 if ``kon == 0``."""
+    x = max(a, 0.0)
+    k = _bound_k(a, b, k0, alpha, k_add)
+    c_over_a = c / max(x, 1e-300) if x > 0.0 else 1.0
+    v = ((b - c) - alpha * (k - k_add) * c_over_a) / qe_sqrt(x, b, k)
+    return 0.0 if kon == 0.0 else v
+
+
+@jit_inline
+def qe_bound_slope_b(a: float, b: float, c: float, k0: float, alpha: float, k_add: float,
+                     kon: float) -> float:
+    """``dC/db`` of :func:`qe_bound`; 0 if ``kon == 0``."""
+    x = max(a, 0.0)
+    k = _bound_k(a, b, k0, alpha, k_add)
+    v = ((x - c) + alpha * (k - k_add) * c / b) / qe_sqrt(x, b, k)
+    return 0.0 if kon == 0.0 else v
