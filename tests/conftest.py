@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 #: Models the tests run: the registered ones and the toy model declared in tests/models/toy.py.
-WARMED_MODELS = ("igesweep-1", "lowe2009", "hayashi2007", "tests.models.toy:MODEL")
+WARMED_MODELS = ("igesweep-1", "igesweep-2", "lowe2009", "hayashi2007",
+                 "tests.models.toy:MODEL")
 
 
 def pytest_configure(config: pytest.Config) -> None:

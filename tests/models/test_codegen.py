@@ -15,12 +15,12 @@ from igesweep.solver.kernels import load_kernels
 from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 
-def catalogue_rows(model):
-    """Omalizumab in ``model`` for a light, low-IgE and a heavy, high-IgE patient."""
+def catalogue_rows(model, therapy="omalizumab"):
+    """``therapy`` in ``model`` for a light, low-IgE and a heavy, high-IgE patient."""
     rows = []
     for weight, ige in ((40.0, 50.0), (150.0, 700.0)):
         scenario = parse_scenario({
-            "model": model, "therapy": "omalizumab", "regimen": {"doses": []},
+            "model": model, "therapy": therapy, "regimen": {"doses": []},
             "patient": {"weight_kg": weight, "ige_baseline_iu_ml": ige},
             "times": [0.0, 1.0]})
         rows.append(resolve(scenario, load_catalogue()).parameter_vector())
@@ -29,6 +29,8 @@ def catalogue_rows(model):
 
 #: Parameter rows to test each model on.
 PARAMETER_ROWS = {"igesweep-1": [vector(BASE_VALUES), vector(ALL_MECHANISMS)],
+                  "igesweep-2": catalogue_rows("igesweep-2") + catalogue_rows("igesweep-2",
+                                                                              "xmab7195"),
                   "lowe2009": catalogue_rows("lowe2009"),
                   "hayashi2007": catalogue_rows("hayashi2007")}
 CASES = [(name, binding, row) for name in model_names() for binding in get_model(name).bindings

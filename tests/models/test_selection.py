@@ -13,9 +13,9 @@ REGIMEN = {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 2}
 def test_models_lists_every_registered_model(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    for name in ("igesweep-1", "lowe2009", "hayashi2007"):
+    for name in ("igesweep-1", "igesweep-2", "lowe2009", "hayashi2007"):
         assert name in out
-    assert set(model_names()) == {"igesweep-1", "lowe2009", "hayashi2007"}
+    assert set(model_names()) == {"igesweep-1", "igesweep-2", "lowe2009", "hayashi2007"}
 
 
 def test_models_show_prints_the_declaration_and_the_generated_code(capsys):
@@ -32,12 +32,12 @@ def test_models_show_prints_the_declaration_and_the_generated_code(capsys):
 
 def test_unknown_model_names_the_allowed_ones(capsys):
     assert main(["models", "show", "lowe2099"]) == 2
-    assert "allowed: igesweep-1, lowe2009, hayashi2007" in capsys.readouterr().err
+    assert "allowed: igesweep-1, igesweep-2, lowe2009, hayashi2007" in capsys.readouterr().err
     with pytest.raises(InputError) as err:
         parse_scenario({"model": "lowe2099", "therapy": "omalizumab", "regimen": REGIMEN,
                         "times": [0.0, 1.0]})
     assert err.value.problems[0][0] == "model"
-    assert "allowed: igesweep-1, lowe2009, hayashi2007" in err.value.problems[0][1]
+    assert "allowed: igesweep-1, igesweep-2, lowe2009, hayashi2007" in err.value.problems[0][1]
 
 
 def test_a_parameter_the_model_does_not_have_is_refused_with_its_allowed_names():

@@ -1,0 +1,121 @@
+"""igesweep-2 (model.md §M2): steady state, accuracy against its reference, and Lowe 2009.
+
+The bands below are the issue's, stated before the model ran: steady-state
+trough free IgE on every approved US label cell within 0.85-1.15 of Lowe
+2009 as published, total IgE within 0.75-1.33; model.md §8 accuracy under
+all three binding options against ``tests/reference_igesweep2.py``.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from igesweep import load_catalogue, parse_scenario, simulate
+from igesweep.analysis.dosing_table import approved_cells
+from igesweep.resolve import resolve
+from igesweep.solver.kernels import load_kernels
+from igesweep.validation.published import (
+    PUBLISHED_IGE_NG_ML_PER_IU_ML,
+    lowe_2009,
+    sc_regimen,
+    simulate_published,
+)
+from tests import reference_igesweep2 as ref
+from tests.test_accuracy import FLOOR, TOLERANCE
+
+MODEL = "igesweep-2"
+THERAPIES = ("omalizumab", "ligelizumab", "medi4212", "quilizumab", "xmab7195")  # SC therapies
+
+
+def lane(therapy="omalizumab", binding="full", weight_kg=70.0, ige_iu_ml=300.0, doses=(),
+         times=(0.0, 1.0)):
+    return resolve(parse_scenario({
+        "model": MODEL, "therapy": therapy, "binding": binding,
+        "patient": {"weight_kg": weight_kg, "ige_baseline_iu_ml": ige_iu_ml},
+        "regimen": {"doses": [[d, mg, "sc"] for d, mg in doses]}, "times": list(times)}),
+        load_catalogue())
+
+
+@pytest.mark.parametrize("binding", ["full", "qe", "qss"])
+@pytest.mark.parametrize("ige_iu_ml", [30.0, 300.0, 1500.0])
+def test_untreated_patient_stays_at_baseline(binding, ige_iu_ml):
+    k = load_kernels(MODEL, binding)
+    r = k.derive(lane(binding=binding, ige_iu_ml=ige_iu_ml).parameter_vector())
+    y, dy = np.empty(k.N_STATES), np.empty(k.N_STATES)
+    k.initial_state(r, y)
+    k.rhs(y, r, dy)
+    scale = np.where(y != 0, np.abs(y), 1.0)
+    assert np.max(np.abs(dy) / scale) < 1e-12
+    assert y[k.I_E] * 190.0 == pytest.approx(2.42 * ige_iu_ml, rel=1e-14)
+
+
+@pytest.mark.parametrize(("ige_iu_ml", "half_life_d"), [(50, 1.24), (300, 2.56), (700, 3.61)])
+def test_ige_half_life_follows_lowe_production_as_documented(ige_iu_ml, half_life_d):
+    """model.md §M2.1 quotes these half-lives at 70 kg; the kernel's kE must give them."""
+    k = load_kernels(MODEL, "full")
+    r = k.derive(lane(ige_iu_ml=ige_iu_ml).parameter_vector())
+    assert math.log(2) / r[k.K_ke] == pytest.approx(half_life_d, abs=0.005)
+
+
+@pytest.mark.parametrize("binding", ["full", "qe", "qss"])
+@pytest.mark.parametrize("therapy", THERAPIES)
+def test_matches_the_independent_reference_to_section_8(therapy, binding):
+    days = np.arange(0.0, 113.0, 1.0)
+    doses = sc_regimen(300.0, 28.0, 112.0)
+    ln = lane(therapy, binding, 80.0, 450.0, doses, days.tolist())
+    ds = simulate({"model": MODEL, "therapy": therapy, "binding": binding,
+                   "patient": {"weight_kg": 80.0, "ige_baseline_iu_ml": 450.0},
+                   "regimen": {"doses": [[d, mg, "sc"] for d, mg in doses]},
+                   "times": days.tolist()})
+    assert int(ds["status"]) == 0
+    expected = ref.solve(ln.values, binding, doses, days)
+    for name, r in expected.items():
+        big = np.abs(r) > FLOOR * np.max(np.abs(r))
+        err = np.max(np.abs(ds[name].values[big] - r[big]) / np.abs(r[big]), initial=0.0)
+        assert err <= TOLERANCE, f"{name}: relative error {err:.2e}"
+
+
+def label_cell_ratios():
+    """Steady-state trough free and total IgE / Lowe 2009 on every approved US label cell."""
+    days = np.arange(0.0, 169.0)
+    rows = []
+    for cell in approved_cells():
+        ige = (cell.ige_low_iu_ml + cell.ige_high_iu_ml) / 2
+        weight = (cell.weight_low_kg + cell.weight_high_kg) / 2
+        doses = sc_regimen(cell.dose_mg, cell.interval_days, 168.0)
+        lowe = simulate_published(lowe_2009(weight, ige * PUBLISHED_IGE_NG_ML_PER_IU_ML), doses,
+                                  days)
+        ds = simulate({"model": MODEL, "therapy": "omalizumab",
+                       "patient": {"weight_kg": weight, "ige_baseline_iu_ml": ige},
+                       "regimen": {"doses": [[d, mg, "sc"] for d, mg in doses]},
+                       "times": days.tolist(), "solver": {"rtol": 1e-8}})
+        troughs = sorted({d for d, _ in doses if 112.0 <= d} | {168.0})
+        free = ds["free_ige"].sel(time=troughs).values.mean()
+        total = ds["total_ige"].sel(time=troughs).values.mean() * PUBLISHED_IGE_NG_ML_PER_IU_ML
+        rows.append((cell.label, free / lowe["free_ige_ng_ml"].loc[troughs].mean(),
+                     total / lowe["total_ige_ng_ml"].loc[troughs].mean()))
+    return rows
+
+
+def test_label_cell_troughs_are_within_the_bands_of_lowe_2009():
+    rows = label_cell_ratios()
+    assert len(rows) == len(approved_cells()) > 15
+    for label, free, total in rows:
+        assert 0.85 <= free <= 1.15, f"{label}: free IgE trough {free:.3f} x Lowe 2009"
+        assert 0.75 <= total <= 1.33, f"{label}: total IgE trough {total:.3f} x Lowe 2009"
+
+
+def test_qss_departs_from_qe_for_a_picomolar_binder_and_follows_full_binding():
+    """For MEDI4212 (1.95 pM) koff is comparable with complex elimination: QE is not the
+    limit of the full model, QSS is (Gibiansky 2008)."""
+    days = np.arange(0.0, 57.0, 7.0)
+    doses = [(0.0, 300.0)]
+    runs = {b: simulate({"model": MODEL, "therapy": "medi4212", "binding": b,
+                         "regimen": {"doses": [[0.0, 300.0, "sc"]]}, "times": days.tolist()})
+            for b in ("full", "qe", "qss")}
+    assert all(int(ds["status"]) == 0 for ds in runs.values())
+    full = runs["full"]["free_ige"].values[1:]
+    err_qss = np.max(np.abs(runs["qss"]["free_ige"].values[1:] / full - 1))
+    err_qe = np.max(np.abs(runs["qe"]["free_ige"].values[1:] / full - 1))
+    assert err_qss < err_qe / 10, (err_qss, err_qe, doses)
