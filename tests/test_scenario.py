@@ -57,7 +57,7 @@ def test_unknown_parameter_key_suggests_the_closest_name(section, key, suggestio
     ("therapy_params.bioavailability", with_(therapy_params={"bioavailability": 1.5}),
      "less than or equal to 1"),
     ("regimen.route", with_(regimen={**GOOD["regimen"], "route": "im"}), "'sc' or 'iv'"),
-    ("binding", with_(binding="quasi"), "'full' or 'qe'"),
+    ("binding", with_(binding="quasi"), "'full', 'qe' or 'qss'"),
     ("times", with_(times=[0, 5, 3]), "strictly increasing"),
     ("times", with_(times={"start": 5, "stop": 1, "step": 1}), "greater than start"),
     ("regimen", with_(regimen={k: v for k, v in GOOD["regimen"].items() if k != "n_doses"}),

@@ -24,6 +24,8 @@ CASES = [
     ("igesweep-1", "full", "ige_immunoadsorption"),  # apheresis events
     ("igesweep-1", "qe", "quilizumab"),  # B-cell kill (Emax function)
     ("igesweep-1", "full", "anti_fceri_fab_micelles"),  # drug binding to FcεRI
+    ("igesweep-2", "full", "omalizumab"),  # ratio-dependent dissociation, complex volume
+    ("igesweep-2", "qss", "medi4212"),  # quasi-steady-state complex
 ]
 
 

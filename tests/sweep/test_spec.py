@@ -52,7 +52,7 @@ def test_grid_over_until_day_replaces_n_doses():
     ({"patient.weight_kg": [50, "heavy"]}, "grid.patient.weight_kg[1]", "must be a number"),
     ({"patient.weight_kg": [50, -3]}, "grid.patient.weight_kg[1]", "greater than 0"),
     ({"regimen.route": ["sc", "im"]}, "grid.regimen.route[1]", "'sc' or 'iv'"),
-    ({"binding": ["full", "fast"]}, "grid.binding[1]", "'full' or 'qe'"),
+    ({"binding": ["full", "fast"]}, "grid.binding[1]", "'full', 'qe' or 'qss'"),
     ({"therapy": ["omalizumab", "omalizumb"]}, "grid.therapy[1]", "did you mean 'omalizumab'"),
     ({"patient.weight_kg": {"logspace": [0, 10, 3]}}, "grid.patient.weight_kg", "> 0"),
     ({"patient.weight_kg": {"spline": [1, 2, 3]}}, "grid.patient.weight_kg", "generator"),

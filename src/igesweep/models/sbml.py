@@ -51,6 +51,15 @@ end
 function qe_ratio_complex(a, b, k0, alpha)
   qe_complex(piecewise(0, a <= 0, a), b, qe_ratio_k(a, b, k0, alpha), 1)
 end
+function ratio_power(x, y, alpha)
+  piecewise((x/y)^alpha, x > 0, piecewise(1, alpha == 0, 0))
+end
+function ratio_dissociation(c, x, y, alpha)
+  c*ratio_power(x, y, alpha)
+end
+function qe_bound(a, b, k0, alpha, k_add, kon)
+  qe_complex(piecewise(0, a <= 0, a), b, k0*ratio_power(a, b, alpha) + k_add, kon)
+end
 """
 
 #: Antimony (and SBML MathML) words that cannot name a model element.

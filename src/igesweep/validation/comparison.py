@@ -21,6 +21,7 @@ import pandas as pd
 
 from igesweep.analysis.dosing_table import label_regimen
 from igesweep.catalogue import Catalogue, load_catalogue
+from igesweep.models.igesweep2 import IGE_NG_ML_PER_IU_ML_2
 from igesweep.simulate import simulate
 from igesweep.units import IGE_NG_ML_PER_IU_ML, drug_nm_to_ug_ml
 from igesweep.validation.published import (
@@ -39,6 +40,21 @@ QUANTITIES: dict[str, str] = {
 }
 #: The reference model of every ratio.
 REFERENCE_MODEL = "lowe_2009"
+#: ng/mL of IgE per IU/mL in each igesweep model (model.md §2 and §M2).
+NG_ML_PER_IU_ML: dict[str, float] = {"igesweep-1": IGE_NG_ML_PER_IU_ML,
+                                     "igesweep-2": IGE_NG_ML_PER_IU_ML_2}
+#: igesweep-2's steady-state trough / Lowe 2009, stated before the model ran, with the reason.
+IGESWEEP2_TROUGH_BANDS: dict[str, tuple[float, float, str]] = {
+    "free_ige_ng_ml": (0.85, 1.15, (
+        "the target of issue 12 for every approved label cell: igesweep-2 takes Lowe's IgE "
+        "production, Kd covariates and complex volume, so only its structure (a steady "
+        "untreated state, FcεRI, full binding) may differ from Lowe's")),
+    "total_ige_ng_ml": (0.75, 1.33, (
+        "issue 12's target: total IgE carries the complex, whose volume and clearance are "
+        "Lowe's")),
+    "total_drug_ug_ml": (0.85, 1.15, (
+        "the drug PK is Lowe's (as in igesweep-1); the IgE-bound share follows IgE")),
+}
 #: Stated bands of the catalogue entry's steady-state trough / Lowe 2009 on the label grid
 #: (measured on the 5 x 5 default grid, rounded outward), with the reason.
 TROUGH_RATIO_BANDS: dict[str, tuple[float, float, str]] = {
@@ -68,8 +84,8 @@ IGESWEEP_RTOL = 1e-8
 
 def igesweep_course(weight_kg: float, ige_baseline_iu_ml: float,
                     doses: Sequence[tuple[float, float]], days: np.ndarray, binding: str,
-                    catalogue: Catalogue) -> pd.DataFrame:
-    """The catalogue's omalizumab for one patient, in the columns of a published course.
+                    catalogue: Catalogue, model: str = "igesweep-1") -> pd.DataFrame:
+    """The catalogue's omalizumab in an igesweep model for one patient, as a published course.
 
     Parameters
     ----------
@@ -81,16 +97,19 @@ def igesweep_course(weight_kg: float, ige_baseline_iu_ml: float,
         SC doses.
     days : ndarray
         Output days, ascending from 0, unit step.
-    binding : {"full", "qe"}
-        Binding option of model.md §5/§5b.
+    binding : {"full", "qe", "qss"}
+        Binding option of model.md §5/§5b (``qss``: §M2).
     catalogue : Catalogue
         Therapy catalogue.
+    model : {"igesweep-1", "igesweep-2"}
+        The model; its total IgE (IU/mL) is converted to ng/mL with the
+        model's own factor (:data:`NG_ML_PER_IU_ML`).
 
     Returns
     -------
     pandas.DataFrame
         Index ``time`` (day); columns ``free_ige_ng_ml``, ``total_ige_ng_ml``
-        (igesweep's IU/mL x 2.4), ``free_drug_ug_ml``, ``total_drug_ug_ml``
+        (the model's IU/mL x its ng/mL per IU/mL), ``free_drug_ug_ml``, ``total_drug_ug_ml``
         (free drug + complex x mw_kda/1000) and ``complex_nm``.
 
     Raises
@@ -99,6 +118,7 @@ def igesweep_course(weight_kg: float, ige_baseline_iu_ml: float,
         If the integrator reports a failure.
     """
     scenario: dict[str, Any] = {
+        "model": model,
         "therapy": "omalizumab",
         "patient": {"weight_kg": float(weight_kg),
                     "ige_baseline_iu_ml": float(ige_baseline_iu_ml)},
@@ -115,7 +135,7 @@ def igesweep_course(weight_kg: float, ige_baseline_iu_ml: float,
     complex_nm = ds["complex"].values
     return pd.DataFrame({
         "free_ige_ng_ml": ds["free_ige"].values,
-        "total_ige_ng_ml": ds["total_ige"].values * IGE_NG_ML_PER_IU_ML,
+        "total_ige_ng_ml": ds["total_ige"].values * NG_ML_PER_IU_ML[model],
         "free_drug_ug_ml": free_drug,
         "total_drug_ug_ml": free_drug + drug_nm_to_ug_ml(complex_nm, mw_kda),
         "complex_nm": complex_nm,
@@ -149,7 +169,7 @@ def patient_courses(weight_kg: float, ige_baseline_iu_ml: float, dose_mg: float,
     -------
     dict of str to pandas.DataFrame
         ``lowe_2009``, ``hayashi_2007``, ``igesweep_full``, ``igesweep_qe``
-        (and the steps), each a frame as returned by
+        (igesweep-1), ``igesweep2_full`` (and the steps), each a frame as returned by
         :func:`~igesweep.validation.published.simulate_published`.
     """
     cat = catalogue if catalogue is not None else load_catalogue()
@@ -165,6 +185,8 @@ def patient_courses(weight_kg: float, ige_baseline_iu_ml: float, dose_mg: float,
     for binding in ("full", "qe"):
         courses[f"igesweep_{binding}"] = igesweep_course(weight_kg, ige_baseline_iu_ml, doses,
                                                          days, binding, cat)
+    courses["igesweep2_full"] = igesweep_course(weight_kg, ige_baseline_iu_ml, doses, days,
+                                                "full", cat, model="igesweep-2")
     if with_steps:
         for name in STEP_NAMES[1:]:
             courses[f"step_{name}"] = simulate_published(steps[name], doses, days)

@@ -25,8 +25,9 @@ QUANTITY_LABELS: dict[str, str] = {
 MODEL_STYLES: dict[str, tuple[str, dict[str, object]]] = {
     "lowe_2009": ("Lowe 2009 (published)", {"color": "black", "lw": 2.0}),
     "hayashi_2007": ("Hayashi 2007 (published)", {"color": "0.55", "lw": 1.5, "ls": "--"}),
-    "igesweep_full": ("igesweep, binding: full", {"color": "tab:blue", "lw": 2.5}),
-    "igesweep_qe": ("igesweep, binding: qe", {"color": "tab:orange", "lw": 1.2, "ls": ":"}),
+    "igesweep2_full": ("igesweep-2", {"color": "tab:green", "lw": 2.5}),
+    "igesweep_full": ("igesweep-1, binding: full", {"color": "tab:blue", "lw": 2.0}),
+    "igesweep_qe": ("igesweep-1, binding: qe", {"color": "tab:orange", "lw": 1.2, "ls": ":"}),
 }
 
 
