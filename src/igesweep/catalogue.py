@@ -72,6 +72,15 @@ class VariabilityEntry(_Model):
     note: str | None = None
 
 
+class UncertaintyEntry(_Model):
+    """Standard error of a typical value (same unit as the parameter), as published."""
+
+    se: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
+    source: Annotated[str, Field(min_length=1)]
+    evidence: Evidence
+    note: str | None = None
+
+
 class Correlation(_Model):
     """Correlation of the log-normal random effects of two parameters."""
 
@@ -102,6 +111,7 @@ class TherapyBlock(_Model):
     parameters: dict[str, ParameterEntry]
     variability: dict[str, VariabilityEntry] = {}
     correlations: list[Correlation] = []
+    uncertainty: dict[str, UncertaintyEntry] = {}
     conversions: str | None = None
 
 
@@ -119,6 +129,7 @@ class ModelTherapyBlock(_Model):
     parameters: dict[str, ParameterEntry]
     variability: dict[str, VariabilityEntry] = {}
     correlations: list[Correlation] = []
+    uncertainty: dict[str, UncertaintyEntry] = {}
     note: str | None = None
 
 
@@ -234,8 +245,10 @@ def extended_block(base: TherapyBlock, block: ModelBlock, override: ModelTherapy
     else:
         variability = {n: v for n, v in base.variability.items() if n in table.by_name}
         correlations = [c for c in base.correlations if set(c.between) <= set(variability)]
+    uncertainty = (override.uncertainty if override is not None and override.uncertainty
+                   else {n: u for n, u in base.uncertainty.items() if n in table.by_name})
     return ModelTherapyBlock(parameters=params, variability=variability,
-                             correlations=correlations,
+                             correlations=correlations, uncertainty=uncertainty,
                              note=override.note if override is not None else None)
 
 
@@ -315,10 +328,22 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
                          table)
             _check_variability(prefix, therapy.variability, therapy.correlations, problems,
                                table)
+            _check_uncertainty(prefix, therapy.uncertainty, problems, table)
             values = {**patient, **{n: e.value for n, e in therapy.parameters.items()}}
             if set(values) >= set(table.names):
                 for pname, message in table.check(values):
                     problems.append((f"{prefix}.parameters.{pname}", message))
+
+
+def _check_uncertainty(prefix: str, block: dict[str, UncertaintyEntry],
+                       problems: list[tuple[str, str]], table: ParameterTable | None = None
+                       ) -> None:
+    """Uncertainty entries name parameters of the model (the default model's without a table)."""
+    names = table.names if table is not None else PARAMETER_NAMES
+    for name in block:
+        if name not in names:
+            problems.append((f"{prefix}.uncertainty.{name}",
+                             f"not a parameter of the model; allowed: {', '.join(names)}"))
 
 
 def _check_defaults(name: str, block: ModelBlock, table: ParameterTable,
@@ -384,6 +409,7 @@ def parse_catalogue(data: Any, path: Path, sha256: str = "") -> Catalogue:
         prefix = f"therapies.{key}"
         _check_block(f"{prefix}.parameters", therapy.parameters, THERAPY_PARAMETERS, problems)
         _check_variability(prefix, therapy.variability, therapy.correlations, problems)
+        _check_uncertainty(prefix, therapy.uncertainty, problems)
         values = {**patient, **{n: e.value for n, e in therapy.parameters.items()}}
         if set(values) >= set(BY_NAME):
             for name, message in check_values(values):

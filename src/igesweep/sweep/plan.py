@@ -25,6 +25,7 @@ from igesweep.scenario import parse_scenario
 from igesweep.solver import LaneBatch
 from igesweep.sweep.population import TherapyVariability, apply_population, therapy_variability
 from igesweep.sweep.spec import Sweep, substitute
+from igesweep.sweep.uncertainty import TherapyUncertainty, therapy_uncertainty
 
 #: Bytes of stored trajectories aimed at per chunk when the sweep file sets no chunk_lanes.
 TARGET_CHUNK_BYTES = 8 * 2**20
@@ -34,7 +35,7 @@ MIN_CHUNKS = 16
 
 @dataclass(frozen=True)
 class Dimension:
-    """A lane dimension of the result: grid key or ``subject``."""
+    """A lane dimension of the result: grid key, ``draw`` or ``subject``."""
 
     name: str
     values: np.ndarray
@@ -74,10 +75,12 @@ class SweepPlan:
     regimen_dims: tuple[int, ...]  # positions (in dims) of the dims that select the regimen
     regimen_by_therapy: bool
     therapy_names: tuple[str, ...]
+    #: per model, per therapy; None without ``uncertainty:``
+    uncertainty: tuple[tuple[TherapyUncertainty, ...], ...] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Lane shape (grid dimensions, then subject)."""
+        """Lane shape (grid dimensions, then draw, then subject)."""
         return tuple(len(d.values) for d in self.dims)
 
     @property
@@ -113,7 +116,7 @@ class SweepPlan:
 
     def _dim_index(self, name: str) -> int | None:
         for i, d in enumerate(self.dims):
-            if d.name == name and d.key != "subject":
+            if d.name == name and d.key not in ("subject", "draw"):
                 return i
         return None
 
@@ -162,6 +165,11 @@ class SweepPlan:
                 assert design is not None
                 for j, name in enumerate(design.names):
                     params[:, index[name]] = design.values[idx[pos], j]
+        if self.uncertainty is not None:
+            draw = idx[next(i for i, d in enumerate(self.dims) if d.key == "draw")]
+            for t, unc in enumerate(self.uncertainty[m]):
+                rows = np.flatnonzero(therapy_index == t)
+                params[np.ix_(rows, unc.columns)] += unc.shifts[draw[rows]]
         if self.sweep.population is not None:
             apply_population(params, therapy_index, idx[-1], self.sweep.population,
                              list(self.variability[m]), index)
@@ -235,6 +243,10 @@ def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) ->
     dims = [Dimension(d.name, np.asarray(d.values), d.unit, d.key) for d in sweep.dims]
     if sweep.design is not None:
         dims.insert(0, Dimension("sample", np.arange(len(sweep.design.values)), "1", "design"))
+    uncertainty = None
+    if sweep.uncertainty is not None:
+        uncertainty = _uncertainty(sweep, catalogue, therapies, base_vectors, source)
+        dims.append(Dimension("draw", np.arange(sweep.uncertainty.n), "1", "draw"))
     if sweep.population is not None:
         dims.append(Dimension("subject", np.arange(sweep.population.n), "1", "subject"))
     regimen_dims = tuple(i for i, d in enumerate(dims) if d.key.startswith("regimen."))
@@ -269,8 +281,36 @@ def build_plan(sweep: Sweep, catalogue: Catalogue, source: str | None = None) ->
         variability=variability,
         event_day=event_day, event_kind=event_kind, event_mg=event_mg, n_events=n_events,
         regimen_dims=regimen_dims, regimen_by_therapy=by_therapy,
-        therapy_names=tuple(therapies),
+        therapy_names=tuple(therapies), uncertainty=uncertainty,
     )
+
+
+def _uncertainty(sweep: Sweep, catalogue: Catalogue, therapies: list[str],
+                 base_vectors: list[list[np.ndarray]], source: str | None
+                 ) -> tuple[tuple[TherapyUncertainty, ...], ...]:
+    """The drawn shifts per model and therapy; every drawn typical-value set admissible."""
+    spec = sweep.uncertainty
+    assert spec is not None
+    out = tuple(tuple(therapy_uncertainty(catalogue, t, model, spec.n, spec.seed)
+                      for t in therapies) for model in sweep.models)
+    problems: list[tuple[str, str]] = []
+    if all(u.columns.size == 0 for per_model in out for u in per_model):
+        problems.append(("uncertainty", "nothing to draw: no therapy of the sweep has published "
+                         "standard errors in the catalogue (uncertainty: entries of the therapy "
+                         f"in model {', '.join(sweep.models)})"))
+    for model, per_model, vectors in zip(sweep.models, out, base_vectors, strict=True):
+        table = parameter_table(model)
+        for therapy, unc, base in zip(therapies, per_model, vectors, strict=True):
+            for k in range(spec.n):
+                values = dict(zip(table.names, base, strict=True))
+                for name, shift in zip(unc.names, unc.shifts[k], strict=True):
+                    values[name] += shift
+                for name, message in table.check(values):
+                    problems.append(("uncertainty", f"draw {k} of {therapy} in {model}: "
+                                     f"{name} {values[name]:.4g}: {message}"))
+    if problems:
+        raise InputError(problems[:10], source)
+    return out
 
 
 def _check_param_grid(sweep: Sweep, model: str, values: dict[str, float], therapy: str,

@@ -106,6 +106,13 @@ class Population(_Model):
     covariates: dict[str, Covariate] = {}
 
 
+class Uncertainty(_Model):
+    """Typical-value sets drawn from the published standard errors: the ``draw`` dimension."""
+
+    n: Annotated[int, Strict(), Field(ge=1)]
+    seed: Annotated[int, Strict(), Field(ge=0)]
+
+
 class OutputOptions(_Model):
     """What the sweep stores and how (``variables``: the model's outputs unless given)."""
 
@@ -137,6 +144,7 @@ class SweepOptions(_Model):
     grid: dict[str, Any] = {}
     design: dict[str, Any] = {}
     population: Population | None = None
+    uncertainty: Uncertainty | None = None
     output: OutputOptions = OutputOptions()
     cluster: ClusterOptions | None = None
 
@@ -195,6 +203,7 @@ class Sweep:
     output: OutputOptions
     cluster: ClusterOptions | None
     scenario: Scenario
+    uncertainty: Uncertainty | None = None
 
     @property
     def model(self) -> str:
@@ -404,7 +413,8 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     if problems:
         raise InputError(list(dict.fromkeys(problems)), source)
     return Sweep(base=base, dims=tuple(dims), design=design, population=options.population,
-                 output=options.output, cluster=options.cluster, scenario=scenario)
+                 output=options.output, cluster=options.cluster, scenario=scenario,
+                 uncertainty=options.uncertainty)
 
 
 def _check_design(raw: Mapping[str, Any], source: str | None, dims: list[GridDim],

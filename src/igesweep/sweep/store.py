@@ -33,15 +33,17 @@ CHUNK_DONE = "chunk_done"
 
 
 def varying_parameters(plan: SweepPlan) -> list[str]:
-    """Parameters that differ between subjects (stored per lane when a population is drawn)."""
+    """Parameters that differ between subjects or uncertainty draws (stored per lane)."""
     pop = plan.sweep.population
-    if pop is None:
-        return []
-    names = set(pop.covariates)
+    names: set[str] = set()
+    if plan.uncertainty is not None:
+        names.update(n for per_model in plan.uncertainty for u in per_model for n in u.names)
+    if pop is not None:
+        names.update(pop.covariates)
     ordered: list[str] = []
     for model, variability in zip(plan.models, plan.variability, strict=True):
         table = parameter_table(model)
-        if pop.variability:
+        if pop is not None and pop.variability:
             for var in variability:
                 names.update(table.names[c] for c in var.columns)
         ordered += [n for n in table.names if n in names and n not in ordered]
@@ -99,7 +101,7 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
         p = next(parameter_table(m).by_name[name] for m in plan.models
                  if name in parameter_table(m).by_name)
         ds[f"param_{name}"] = (lane_dims, da.full(shape, np.nan, chunks=chunks),
-                               {"units": p.unit, "long_name": f"{p.description} (per subject)"})
+                               {"units": p.unit, "long_name": f"{p.description} (per lane)"})
         ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
                                         "_FillValue": np.nan}
     ds[CHUNK_DONE] = ("chunk", da.zeros(plan.n_chunks, dtype=np.int8, chunks=1),
