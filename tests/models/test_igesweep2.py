@@ -124,17 +124,34 @@ def terminal_half_life_d(days, total_drug, start=42.0, stop=84.0):
     return math.log(2) / -slope
 
 
-def test_single_dose_terminal_half_life_is_within_20_percent_of_lowe():
-    """Hayashi 2007's reference patient (61 kg, 811 ng/mL), 150 mg SC once."""
+def single_dose_half_lives(weight_kg, ige_ng_ml):
+    """Terminal total-drug half-life (days) of igesweep-2 and of Lowe 2009, 150 mg SC once."""
     days = np.arange(0.0, 85.0)
-    ige_ng_ml = 811.0
-    lowe = simulate_published(lowe_2009(61.0, ige_ng_ml), [(0.0, 150.0)], days)
+    lowe = simulate_published(lowe_2009(weight_kg, ige_ng_ml), [(0.0, 150.0)], days)
     ds = simulate({"model": MODEL, "therapy": "omalizumab",
-                   "patient": {"weight_kg": 61.0,
+                   "patient": {"weight_kg": weight_kg,
                                "ige_baseline_iu_ml": ige_ng_ml / PUBLISHED_IGE_NG_ML_PER_IU_ML},
                    "regimen": {"doses": [[0.0, 150.0, "sc"]]}, "times": days.tolist()})
-    ours = terminal_half_life_d(days, ds["total_drug"].values)
-    theirs = terminal_half_life_d(days, lowe["total_drug_ug_ml"].to_numpy())
+    return (terminal_half_life_d(days, ds["total_drug"].values),
+            terminal_half_life_d(days, lowe["total_drug_ug_ml"].to_numpy()))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Issue 12's target for Hayashi's reference patient (61 kg, 811 ng/mL) conflicts with its "
+    "item 1 (an untreated patient stays at baseline): Lowe's untreated total IgE for this "
+    "patient falls from 811 to 379 ng/mL (its R/CL_E) within a week, so Lowe's terminal "
+    "phase is that of a 379 ng/mL patient, with less IgE to clear drug as complex: 10.0 d "
+    "here against 13.0 d. At 379 ng/mL both models are at steady state and agree (next test)."))
+def test_single_dose_terminal_half_life_is_within_20_percent_of_lowe():
+    """Hayashi 2007's reference patient (61 kg, 811 ng/mL), 150 mg SC once (issue 12)."""
+    ours, theirs = single_dose_half_lives(61.0, 811.0)
+    assert ours == pytest.approx(theirs, rel=0.2), (ours, theirs)
+
+
+def test_single_dose_terminal_half_life_matches_lowe_where_lowe_is_at_steady_state():
+    """The same at 379 ng/mL, Lowe's own untreated steady state (R/CL_E) at 61 kg and 811
+    ng/mL: both models then start where they stay without drug; the issue's 20 % band."""
+    ours, theirs = single_dose_half_lives(61.0, 379.0)
     assert ours == pytest.approx(theirs, rel=0.2), (ours, theirs)
 
 

@@ -51,7 +51,7 @@ def test_published_comparison_table_checks_the_stated_bands():
     table = compare_label_regimens([70.0], [300.0], with_steps=True)
     text = re.sub(r"<[^>]+>", "|", published_html(table))
     assert "1 typical patients" in text
-    assert text.count("|pass|") == 6 and "|fail|" not in text
+    assert text.count("|pass|") == 9 and "|fail|" not in text
     assert "|ige_turnover|" in text and "|kd_ratio_fixed|" in text
     moved = table.copy()
     sel = (moved.model == "igesweep_qe") & (moved.summary == "trough_ratio")

@@ -58,7 +58,7 @@ def test_table_is_tidy_and_skips_do_not_dose(table) -> None:
                 & (patients["ige_baseline_iu_ml"] == 700.0)).any()
     key = ["weight_kg", "ige_baseline_iu_ml", "model", "quantity", "summary"]
     assert not table.duplicated(key).any()
-    assert len(table) == 8 * 10 * 3 * 3            # patients × models × quantities × summaries
+    assert len(table) == 8 * 11 * 3 * 3            # patients × models × quantities × summaries
     row = table[(table["weight_kg"] == 60.0) & (table["ige_baseline_iu_ml"] == 700.0)].iloc[0]
     assert (row["dose_mg"], row["interval_days"]) == (375.0, 14.0)
 

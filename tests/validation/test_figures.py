@@ -20,7 +20,7 @@ def test_figure_has_a_row_per_patient_and_the_ratio_maps() -> None:
     fig = plot_published_comparison(courses, table)
     assert isinstance(fig, Figure)
     axes = fig.axes[:6]                              # 2 rows × 3 panels, then the colour bar
-    assert [len(ax.lines) for ax in axes[:3]] == [4, 4, 4]
+    assert [len(ax.lines) for ax in axes[:3]] == [5, 5, 5]
     maps = [ax.images[0].get_array() for ax in axes[3:]]
     assert all(m.shape == (2, 2) for m in maps)
     assert np.isfinite(np.ma.filled(maps[0], np.nan)).all()
