@@ -144,12 +144,24 @@ _llpc = P["ige_llpc_fraction"]
 _fe = P["fceri_kon"] * E * R
 _fd = P["fceri_drug_kon"] * D * R
 
+
+def binding_equations(bind: sp.Expr, complex_loss: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+    """Right-hand sides of ``D``, ``E`` and ``C`` given the drug–IgE binding flux (nM/day)
+    and the complex's first-order loss rate (1/day); shared with :mod:`.igesweep2`."""
+    return {
+        D: Q["fka_v"] * A - Q["kel"] * D - Q["k12"] * (D - Dp) - bind,
+        E: Q["ksyne"] * (_llpc + (1 - _llpc) * B) - Q["ke"] * E - bind,
+        C: bind - complex_loss * C,
+    }
+
+
+_eqs = binding_equations(_bind, Q["kelc"])
 RHS = {
     A: -P["ka"] * A,
-    D: Q["fka_v"] * A - Q["kel"] * D - Q["k12"] * (D - Dp) - _bind,
+    D: _eqs[D],
     Dp: Q["k21"] * (D - Dp),
-    E: Q["ksyne"] * (_llpc + (1 - _llpc) * B) - Q["ke"] * E - _bind,
-    C: _bind - Q["kelc"] * C,
+    E: _eqs[E],
+    C: _eqs[C],
     R: Q["ksynr"] - P["fceri_kint_free"] * R - _fe + Q["koffr"] * RE - _fd + Q["koffrd"] * RD,
     RE: _fe - (Q["koffr"] + P["fceri_kint_bound"]) * RE,
     RD: _fd - (Q["koffrd"] + P["fceri_kint_bound"]) * RD,

@@ -27,15 +27,13 @@ import sympy as sp
 
 from igesweep.models import igesweep1 as one
 from igesweep.models.declaration import (
-    EVENT_MG,
     Derived,
-    Event,
     Model,
     Output,
     Parameter,
     ReversibleBinding,
 )
-from igesweep.models.functions import emax, ratio_dissociation
+from igesweep.models.functions import ratio_dissociation
 from igesweep.units import IGE_MW_KDA
 
 #: ng/mL of IgE per IU/mL in this model (Lowe 2009 and Hayashi 2007 Methods; WHO 75/502).
@@ -86,25 +84,10 @@ NM_TO_NG = sp.Symbol("IGE_MW_KDA", real=True)
 NG_PER_IU = sp.Symbol("IGE_NG_ML_PER_IU_ML_2", real=True)
 IGE_REF = sp.Symbol("IGE_REFERENCE_NG_ML", real=True)
 
-_s = {n: sp.Symbol(n, real=True) for n in (
-    "w", "g", "v", "vp", "cl_scale", "e0", "ksyne", "vc", "k0", "kelc", "koffr", "re_r_ratio",
-    "r0", "re0")}
-
-DERIVED: tuple[Derived, ...] = (
-    Derived("w", P["weight_kg"] / 70, "1", "weight relative to 70 kg"),
-    Derived("g", NG_PER_IU * P["ige_baseline_iu_ml"] / IGE_REF, "1",
-            "baseline IgE relative to 365 ng/mL"),
-    Derived("v", P["v_l"] * _s["w"] ** P["v_wt_exp"], "L", "central volume of the drug"),
-    Derived("vp", P["vp_l"] * _s["w"] ** P["v_wt_exp"], "L", "peripheral volume"),
-    Derived("cl_scale", _s["w"] ** P["cl_wt_exp"], "1", "allometric factor of clearances"),
-    Derived("fka_v", P["bioavailability"] * P["ka"] / _s["v"], "1/(L*day)",
-            "absorbed fraction of the depot per day per central volume"),
-    Derived("kel", P["cl_l_day"] * _s["cl_scale"] / _s["v"], "1/day", "drug elimination rate"),
-    Derived("k12", P["q_l_day"] * _s["cl_scale"] / _s["v"], "1/day",
-            "central-to-peripheral rate"),
-    Derived("k21", sp.Piecewise((P["q_l_day"] * _s["cl_scale"] / _s["vp"], _s["vp"] > 0),
-                                (0, True)), "1/day",
-            "peripheral-to-central rate (0 without a peripheral volume)"),
+_s = {n: sp.Symbol(n, real=True) for n in ("w", "g", "v", "vc", "kelc", "k0", "e0", "ksyne")}
+_ONE = {d.name: d for d in one.DERIVED}
+#: Derived quantities igesweep-1 computes differently (§M2.1-M2.3).
+NEW_DERIVED: tuple[Derived, ...] = (
     Derived("vc", P["complex_v_l"] * _s["w"] ** P["complex_v_wt_exp"], "L", "complex volume"),
     Derived("kelc", P["complex_cl_l_day"] * _s["w"] ** P["complex_cl_wt_exp"] / _s["vc"],
             "1/day", "complex elimination rate CL_C/V_C"),
@@ -120,17 +103,14 @@ DERIVED: tuple[Derived, ...] = (
             "IgE production per litre of IgE space (Lowe 2009 R/V_E)"),
     Derived("ke", _s["ksyne"] / _s["e0"], "1/day",
             "free-IgE elimination rate: the untreated steady state is the baseline"),
-    Derived("koffr", P["fceri_kon"] * P["fceri_kd_nm"], "1/day", "IgE–FcεRI dissociation rate"),
-    Derived("koffrd", P["fceri_drug_kon"] * P["fceri_drug_kd_nm"], "1/day",
-            "drug–FcεRI dissociation rate"),
-    Derived("re_r_ratio", P["fceri_kon"] * _s["e0"] / (_s["koffr"] + P["fceri_kint_bound"]),
-            "1", "RE0/R0 at the untreated steady state"),
-    Derived("r0", P["fceri_baseline_per_cell"] / (1 + _s["re_r_ratio"]), "1/cell",
-            "free FcεRI at baseline"),
-    Derived("re0", P["fceri_baseline_per_cell"] - _s["r0"], "1/cell",
-            "IgE-bound FcεRI at baseline"),
-    Derived("ksynr", P["fceri_kint_free"] * _s["r0"] + P["fceri_kint_bound"] * _s["re0"],
-            "1/(cell*day)", "FcεRI synthesis"),
+)
+DERIVED: tuple[Derived, ...] = (
+    _ONE["w"],
+    Derived("g", NG_PER_IU * P["ige_baseline_iu_ml"] / IGE_REF, "1",
+            "baseline IgE relative to 365 ng/mL"),
+    *(_ONE[n] for n in ("v", "vp", "cl_scale", "fka_v", "kel", "k12", "k21")),
+    *NEW_DERIVED,
+    *(_ONE[n] for n in ("koffr", "koffrd", "re_r_ratio", "r0", "re0", "ksynr")),
 )
 Q = {d.name: d.symbol for d in DERIVED}
 
@@ -141,50 +121,20 @@ STATES = tuple(
 A, D, Dp, E, C, R, RE, RD, B, M = (s.symbol for s in STATES)
 
 _bind = P["kon"] * D * E - Q["koff0"] * ratio_dissociation(C, D + C, E + C, P["kd_ratio_exp"])
-_kill_b = emax(P["bcell_kill_max"], P["bcell_kill_ec50_nm"], D)
-_kill_m = emax(P["effector_kill_max"], P["effector_kill_ec50_nm"], D)
-_llpc = P["ige_llpc_fraction"]
-_fe = P["fceri_kon"] * E * R
-_fd = P["fceri_drug_kon"] * D * R
-
-RHS = {
-    A: -P["ka"] * A,
-    D: Q["fka_v"] * A - Q["kel"] * D - Q["k12"] * (D - Dp) - _bind,
-    Dp: Q["k21"] * (D - Dp),
-    E: Q["ksyne"] * (_llpc + (1 - _llpc) * B) - Q["ke"] * E - _bind,
-    C: _bind - Q["kelc"] * C,
-    R: Q["ksynr"] - P["fceri_kint_free"] * R - _fe + Q["koffr"] * RE - _fd + Q["koffrd"] * RD,
-    RE: _fe - (Q["koffr"] + P["fceri_kint_bound"]) * RE,
-    RD: _fd - (Q["koffrd"] + P["fceri_kint_bound"]) * RD,
-    B: P["bcell_turnover"] * (1 - B) - _kill_b * B,
-    M: P["effector_turnover"] * (1 - M) - _kill_m * M,
-}
-
-_nmol = EVENT_MG * 1000 / P["mw_kda"]
-_keep = 1 - P["apheresis_ige_removal"]
-EVENTS = (
-    Event("sc", {A: A + _nmol}, dose=_nmol),
-    Event("iv", {D: D + _nmol / Q["v"]}, dose=_nmol),
-    Event("apheresis", {E: E * _keep, C: C * _keep}),
-)
+RHS = {**one.RHS, **one.binding_equations(_bind, Q["kelc"])}
 
 _serum_complex = C * Q["v"] / Q["vc"]
-_fold = (Q["re0"] / RE) ** P["crosslink_exponent"]
-OUTPUTS = (
-    Output("free_ige", NM_TO_NG * E, "ng/mL", "free serum IgE"),
-    Output("total_ige", (E + _serum_complex) / IU_TO_NM, "IU/mL",
-           "total serum IgE (free + drug-bound)"),
-    Output("free_drug", D * P["mw_kda"] / 1000, "ug/mL", "free drug in serum"),
-    Output("complex", _serum_complex, "nM", "drug–IgE complex in serum"),
-    Output("total_drug", (D + _serum_complex) * P["mw_kda"] / 1000, "ug/mL",
-           "total drug in serum (free + IgE-bound)"),
-    Output("fceri_total", R + RE + RD, "1/cell", "FcεRI per cell (free + IgE-bound + drug-bound)"),
-    Output("fceri_occupancy", RE / (R + RE + RD), "1", "fraction of FcεRI occupied by IgE"),
-    Output("threshold_fold", _fold, "1", "allergen activation threshold relative to untreated"),
-    Output("bcell_pool", B, "1", "IgE+ B-cell pool relative to untreated"),
-    Output("effector_pool", M, "1", "effector-cell pool relative to untreated"),
-    Output("effector_response", M / _fold, "1", "effector response relative to untreated"),
-)
+#: Outputs that read the complex in serum concentration (§M2.4); the rest are igesweep-1's.
+_SERUM = {
+    "total_ige": Output("total_ige", (E + _serum_complex) / IU_TO_NM, "IU/mL",
+                        "total serum IgE (free + drug-bound)"),
+    "complex": Output("complex", _serum_complex, "nM", "drug–IgE complex in serum"),
+}
+_total_drug = Output("total_drug", (D + _serum_complex) * P["mw_kda"] / 1000, "ug/mL",
+                     "total drug in serum (free + IgE-bound)")
+_after_complex = one.MODEL.output_names.index("complex") + 1
+OUTPUTS = (*(_SERUM.get(o.name, o) for o in one.OUTPUTS[:_after_complex]), _total_drug,
+           *one.OUTPUTS[_after_complex:])
 
 MODEL = Model(
     name="igesweep-2",
@@ -195,7 +145,7 @@ MODEL = Model(
     derived=DERIVED,
     states=STATES,
     rhs=RHS,
-    events=EVENTS,
+    events=one.EVENTS,
     outputs=OUTPUTS,
     pre_event_output="free_ige",
     binding=ReversibleBinding(ligand=D, target=E, complex=C, kon=P["kon"], kd=Q["k0"],
