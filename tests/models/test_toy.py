@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-import yaml
 from scipy.integrate import cumulative_simpson
 
 from igesweep import simulate
 from igesweep.outputs import OUTPUT_NAMES
-from igesweep.sweep import open_sweep, run_sweep
 from tests.models.toy import MODEL as TOY
+from tests.sweeps import run_sweep_mapping
 
 TOY_NAME = "tests.models.toy:MODEL"
 SCENARIO = {
@@ -48,11 +47,7 @@ def test_toy_model_sweeps_lane_for_lane_like_simulate(tmp_path):
     sweep = {**SCENARIO, "model": TOY_NAME, "times": {"start": 0, "stop": 112, "step": 7},
              "grid": {"patient.ige_baseline_iu_ml": [50, 700], "binding": ["full", "qe"]},
              "solver": {"lockstep": False}, "output": {"dtype": "float64"}}
-    path = tmp_path / "toy.yaml"
-    path.write_text(yaml.safe_dump(sweep, sort_keys=False))
-    summary = run_sweep(path, tmp_path / "toy.zarr", n_workers=1, quiet=True)
-    assert summary.complete and summary.n_failed == 0
-    ds = open_sweep(tmp_path / "toy.zarr")
+    ds = run_sweep_mapping(tmp_path, sweep)
     for ige in (50, 700):
         for binding in ("full", "qe"):
             lane = ds.sel(ige_baseline_iu_ml=ige, binding=binding)

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-import yaml
 
 from igesweep import InputError, simulate
 from igesweep.parameters import parameter_table
-from igesweep.sweep import open_sweep, parse_sweep, run_sweep
+from igesweep.sweep import parse_sweep
 from igesweep.sweep.spec import shared_outputs
+from tests.sweeps import run_sweep_mapping
 
 BASE = {
     "therapy": "omalizumab",
@@ -22,11 +22,7 @@ def test_grid_over_model_stores_each_lane_as_its_model_simulates_it(tmp_path):
              "population": {"n": 2, "seed": 4,
                             "covariates": {"weight_kg": {"uniform": [40, 150]}}},
              "solver": {"lockstep": False}, "output": {"dtype": "float64", "chunk_lanes": 5}}
-    path = tmp_path / "models.yaml"
-    path.write_text(yaml.safe_dump(sweep, sort_keys=False))
-    summary = run_sweep(path, tmp_path / "m.zarr", n_workers=1, quiet=True)
-    assert summary.complete and summary.n_failed == 0
-    ds = open_sweep(tmp_path / "m.zarr")
+    ds = run_sweep_mapping(tmp_path, sweep)
     assert list(ds["model"].values) == ["igesweep-1", "lowe2009", "hayashi2007"]
     assert "total_drug" not in ds and "fceri_total" not in ds  # not shared by all three
     assert set(shared_outputs(["igesweep-1", "lowe2009"])) <= set(ds.data_vars)

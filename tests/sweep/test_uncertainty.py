@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-import yaml
 
 from igesweep import InputError, load_catalogue, simulate
 from igesweep.parameters import parameter_table
-from igesweep.sweep import open_sweep, parse_sweep, run_sweep
+from igesweep.sweep import parse_sweep
 from igesweep.sweep.plan import build_plan
+from tests.sweeps import run_sweep_mapping
 
 BASE = {
     "model": "igesweep-2",
@@ -59,11 +59,7 @@ def test_each_draw_is_stored_as_simulate_runs_its_typical_values(tmp_path):
     sweep = {**BASE, "uncertainty": {"n": 3, "seed": 5},
              "population": {"n": 2, "seed": 1},
              "solver": {"lockstep": False}, "output": {"dtype": "float64"}}
-    path = tmp_path / "unc.yaml"
-    path.write_text(yaml.safe_dump(sweep, sort_keys=False))
-    summary = run_sweep(path, tmp_path / "u.zarr", n_workers=1, quiet=True)
-    assert summary.complete and summary.n_failed == 0
-    ds = open_sweep(tmp_path / "u.zarr")
+    ds = run_sweep_mapping(tmp_path, sweep)
     assert ds.sizes["draw"] == 3 and ds.sizes["subject"] == 2
     table = parameter_table("igesweep-2")
     kd = ds["param_kd_nm"].values
