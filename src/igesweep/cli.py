@@ -17,6 +17,7 @@ from igesweep._version import __version__
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
 from igesweep.solver import STATUS_MEANINGS, STATUS_OK
+from igesweep.solver.status import STATUS_NON_FINITE_OUTPUT
 
 EXIT_OK = 0
 EXIT_LANE_FAILED = 1
@@ -88,6 +89,10 @@ def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
     ds = simulate(args.scenario, catalogue=catalogue)
     path = write_dataset(ds, args.output, overwrite=args.overwrite)
     status = int(ds["status"])
+    if status == STATUS_NON_FINITE_OUTPUT:
+        print(f"igesweep: an output is NaN or infinite ({STATUS_MEANINGS[status]}: an overflow "
+              f"the parameters allow); store written to {path}", file=sys.stderr)
+        return EXIT_LANE_FAILED
     if status != STATUS_OK:
         print(f"igesweep: integration failed ({STATUS_MEANINGS[status]}); outputs are NaN from "
               f"the failure on; store written to {path}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -16,17 +17,33 @@ def _temporary_sibling(path: Path, tag: str) -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
+def is_igesweep_store(path: str | Path) -> bool:
+    """Whether ``path`` is a zarr store written by igesweep (its root metadata says so)."""
+    meta = Path(path) / "zarr.json"
+    try:
+        attrs = json.loads(meta.read_text()).get("attributes", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(attrs, dict) and "igesweep_version" in attrs
+
+
 def check_output_path(path: str | Path, *, overwrite: bool) -> Path:
-    """Refuse an existing output unless ``overwrite``; return the path.
+    """Refuse an existing output unless ``overwrite`` and it is an igesweep store.
 
     Raises
     ------
     InputError
-        If the output exists and ``overwrite`` is false.
+        If the output exists and ``overwrite`` is false, or exists and is not
+        an igesweep store (``--overwrite`` never deletes anything else).
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputError([("", f"output {path} exists; pass --overwrite to replace it")])
+    if path.exists() or path.is_symlink():
+        if not overwrite:
+            raise InputError([("", f"output {path} exists; pass --overwrite to replace it")])
+        if not is_igesweep_store(path):
+            raise InputError([("", f"output {path} exists and is not an igesweep store (no "
+                                   "igesweep metadata in its zarr.json); --overwrite only "
+                                   "replaces igesweep stores: choose another path")])
     return path
 
 
@@ -47,14 +64,19 @@ def write_dataset(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) 
     tmp = _temporary_sibling(path, "tmp")
     try:
         ds.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=False)
-        if path.exists():
-            old = _temporary_sibling(path, "old")
-            path.rename(old)
-            tmp.rename(path)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(path)
+        swap_into_place(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     return path
+
+
+def swap_into_place(new: Path, path: Path) -> None:
+    """Rename the complete store ``new`` to ``path``, removing the store there only after."""
+    if path.exists():
+        old = _temporary_sibling(path, "old")
+        path.rename(old)
+        new.rename(path)
+        shutil.rmtree(old)
+    else:
+        new.rename(path)

@@ -18,7 +18,7 @@ import numpy as np
 from igesweep.models import DEFAULT_MODEL
 from igesweep.models.declaration import BINDING_CODES
 from igesweep.solver.kernels import load_kernels
-from igesweep.solver.status import N_STATS
+from igesweep.solver.status import N_STATS, STATUS_NON_FINITE_OUTPUT, STATUS_OK
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 if TYPE_CHECKING:
@@ -221,7 +221,9 @@ def solve_batch(
     -------
     BatchResult
         Outputs, pre-event values, statistics and a status per lane. Lanes
-        that fail carry NaN outputs from the failure on; nothing is raised.
+        whose integration fails carry NaN outputs from the failure on; a lane
+        that ran to the end with an output NaN or infinite has status
+        ``STATUS_NON_FINITE_OUTPUT``; nothing is raised.
     """
     by_binding = batch.bindings()
     if len(by_binding) <= 1:
@@ -279,4 +281,6 @@ def _solve_one_binding(batch: LaneBatch, binding: str, rtol: float, atol: float,
         stats,
         status,
     )
+    # a lane is never ok with an output that is not a number (an overflow the state allows)
+    status[(status == STATUS_OK) & ~np.isfinite(out).all(axis=(0, 2))] = STATUS_NON_FINITE_OUTPUT
     return BatchResult(outputs=out, pre_event=pre, stats=stats, status=status)

@@ -20,6 +20,7 @@ from igesweep.models import get_model
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
 from igesweep.solver import LaneBatch, solve_batch
+from igesweep.store import check_output_path, is_igesweep_store, swap_into_place
 from igesweep.sweep.compute import ChunkReport, run_chunk
 from igesweep.sweep.engine import Progress, dask_client
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -99,32 +100,49 @@ def _warm_up(plan: SweepPlan) -> None:
             return
 
 
+def staging_path(output: Path) -> Path:
+    """Where ``--overwrite`` builds the new store until it is complete (then swapped in)."""
+    return output.with_name(f".{output.name}.staging")
+
+
 def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
-                   overwrite: bool) -> np.ndarray:
-    """Create the template, or check the store to resume; return the chunks still to run."""
+                   overwrite: bool) -> tuple[np.ndarray, Path]:
+    """Create the template, or check the store to resume.
+
+    Returns the chunks still to run and the store they go to: ``output``, or
+    with ``--overwrite`` of an existing store its staging path, so the old
+    store stays whole until the new one is complete.
+    """
     digest = hashlib.sha256(text.encode()).hexdigest()
-    if output.exists():
-        if resume:
-            attrs = store_attrs(output)
-            if attrs.get("sweep_sha256") != digest:
-                raise InputError([("", f"{output} was made by a different sweep file "
-                                       "(sweep_sha256 differs); cannot resume it")])
-            return np.flatnonzero(~chunks_done(output))
+    staging = staging_path(output)
+    if resume and (output.exists() or staging.exists()):
+        target = staging if staging.exists() else output
+        if not is_igesweep_store(target):
+            raise InputError([("", f"{target} is not an igesweep store; cannot resume it")])
+        attrs = store_attrs(target)
+        if attrs.get("sweep_sha256") != digest:
+            raise InputError([("", f"{target} was made by a different sweep file "
+                                   "(sweep_sha256 differs); cannot resume it")])
+        return np.flatnonzero(~chunks_done(target)), target
+    target = output
+    if output.exists() or output.is_symlink():
         if not overwrite:
             raise InputError([("", f"output {output} exists; pass --resume to continue it "
                                    "or --overwrite to replace it")])
-        shutil.rmtree(output)
+        check_output_path(output, overwrite=True)
+        target = staging
     attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario)}
     attrs["metric_target_free_ige_ng_ml"] = plan.sweep.scenario.metrics.target_free_ige_ng_ml
     model = get_model(plan.sweep.model)
     attrs["model"] = model.name
     attrs["model_digest"] = model.digest()
     tmp = output.with_name(f".{output.name}.template")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    for stale in (tmp, target if target == staging else None):
+        if stale is not None and stale.exists():
+            shutil.rmtree(stale)
     create_store(plan, tmp, attrs)
-    tmp.rename(output)
-    return np.arange(plan.n_chunks)
+    tmp.rename(target)
+    return np.arange(plan.n_chunks), target
 
 
 def run_sweep(
@@ -188,7 +206,7 @@ def run_sweep(
                            f"the store would hold ~{plan.stored_bytes() / 1e9:.3g} GB, over the "
                            f"limit of {limit} GB; raise the limit or pass --allow-large")],
                          str(sweep_path))
-    pending = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite)
+    pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite)
     t0 = time.perf_counter()
     if pending.size:
         if resume:
@@ -200,20 +218,27 @@ def run_sweep(
             say(f"dask dashboard: {client.dashboard_link}")
             progress = Progress(lanes_left, quiet=quiet, stream=stream)
             plan_future = client.scatter(plan, broadcast=True)
-            futures = [client.submit(run_chunk, plan_future, str(output.resolve()), int(c),
+            futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
                                      key=f"igesweep-chunk-{int(c)}", pure=False)
                        for c in pending]
             for future in as_completed(futures):
                 report: ChunkReport = future.result()
                 progress.update(report.n_lanes)
-    done = chunks_done(output)
+    done = chunks_done(target)
     complete = bool(done.all())
     if complete:
-        mark_complete(output)
-    n_failed = failed_lanes(output)
+        mark_complete(target)
+        if target != output:
+            swap_into_place(target, output)
+    elif target != output:
+        say(f"the new store is in {target} until complete (run again with --resume); "
+            f"{output} is unchanged")
+    n_failed = failed_lanes(output if complete else target)
     seconds = time.perf_counter() - t0
     state = "complete" if complete else f"incomplete ({int(done.sum())}/{done.size} chunks)"
-    say(f"done: {plan.n_lanes:,} lanes in {output}, {state} ({seconds:.1f} s this run); "
+    say(f"done: {plan.n_lanes:,} lanes in {output if complete else target}, {state} "
+        f"({seconds:.1f} s this run); "
         f"failed lanes (status not ok, NaN-filled): {n_failed:,}")
-    return SweepSummary(path=output, n_lanes=plan.n_lanes, n_chunks_run=int(pending.size),
+    return SweepSummary(path=output if complete else target, n_lanes=plan.n_lanes,
+                        n_chunks_run=int(pending.size),
                         n_failed=n_failed, seconds=seconds, complete=complete)
