@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from igesweep import InputError, load_catalogue, parse_scenario
+from igesweep import InputError, load_catalogue, parse_scenario, simulate
 from igesweep.resolve import events_of, resolve
 
 GOOD = {
@@ -105,3 +105,11 @@ def test_apheresis_is_applied_before_a_dose_on_the_same_day():
     s = parse_scenario(with_(apheresis_days=[28.0]))
     events = events_of(s, load_catalogue())
     assert [e[1] for e in events if e[0] == 28.0] == ["apheresis", "sc"]
+
+
+def test_a_scenario_without_regimen_is_an_untreated_patient():
+    """Issue 11, item 7: no ``regimen:`` means no doses (untreated, placebo, apheresis alone)."""
+    scenario = {k: v for k, v in GOOD.items() if k != "regimen"}
+    assert parse_scenario(scenario).regimen.dose_list() == []
+    ds = simulate({**scenario, "times": [0.0, 30.0, 60.0]})
+    np.testing.assert_allclose(ds["free_ige"].values, ds["free_ige"].values[0], rtol=1e-10)

@@ -230,7 +230,7 @@ class Scenario(_Model):
     therapy: Annotated[str, Strict()]
     therapy_params: TherapyOverrides = TherapyOverrides()  # type: ignore[valid-type]
     patient: PatientOverrides = PatientOverrides()  # type: ignore[valid-type]
-    regimen: Regimen
+    regimen: Regimen = ExplicitRegimen(doses=[])  # none: untreated, placebo, apheresis alone
     apheresis_days: list[NonNegativeNumber] | None = None
     times: Times
     binding: Literal["full", "qe", "qss"] = "full"
