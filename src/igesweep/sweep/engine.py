@@ -81,8 +81,10 @@ def dask_client(
         started = jobqueue_cluster(cluster)
         started.scale(jobs=cluster.jobs)
     else:
+        # scheduler and dashboard on the loopback interface only, as the printed link says
         started = LocalCluster(n_workers=n_workers or available_cores(), threads_per_worker=1,
-                               processes=True, dashboard_address=":0")
+                               processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0")
     with started, Client(started) as client:
         yield client
 
