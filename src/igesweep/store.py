@@ -17,6 +17,12 @@ def _temporary_sibling(path: Path, tag: str) -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
+#: Output suffixes of other formats, refused so that ``-o x.nc`` does not write a zarr
+#: directory named like a netCDF file.
+NOT_ZARR_SUFFIXES = frozenset({".nc", ".nc4", ".netcdf", ".h5", ".hdf5", ".csv", ".json",
+                               ".parquet", ".txt"})
+
+
 def is_igesweep_store(path: str | Path) -> bool:
     """Whether ``path`` is a zarr store written by igesweep (its root metadata says so)."""
     meta = Path(path) / "zarr.json"
@@ -25,6 +31,16 @@ def is_igesweep_store(path: str | Path) -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return isinstance(attrs, dict) and "igesweep_version" in attrs
+
+
+def check_output_suffix(path: str | Path) -> Path:
+    """Refuse an output named like a file of another format (``x.nc``); return the path."""
+    path = Path(path)
+    if path.suffix.lower() in NOT_ZARR_SUFFIXES:
+        raise InputError([("", f"output {path}: igesweep writes zarr stores (a directory), not "
+                               f"{path.suffix} files; name the output e.g. "
+                               f"{path.with_suffix('.zarr')}")])
+    return path
 
 
 def check_output_path(path: str | Path, *, overwrite: bool) -> Path:
@@ -36,7 +52,7 @@ def check_output_path(path: str | Path, *, overwrite: bool) -> Path:
         If the output exists and ``overwrite`` is false, or exists and is not
         an igesweep store (``--overwrite`` never deletes anything else).
     """
-    path = Path(path)
+    path = check_output_suffix(path)
     if path.exists() or path.is_symlink():
         if not overwrite:
             raise InputError([("", f"output {path} exists; pass --overwrite to replace it")])

@@ -20,7 +20,12 @@ from igesweep.models import get_model
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
 from igesweep.solver import LaneBatch, solve_batch
-from igesweep.store import check_output_path, is_igesweep_store, swap_into_place
+from igesweep.store import (
+    check_output_path,
+    check_output_suffix,
+    is_igesweep_store,
+    swap_into_place,
+)
 from igesweep.sweep.compute import ChunkReport, run_chunk
 from igesweep.sweep.engine import Progress, dask_client
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -206,6 +211,9 @@ def run_sweep(
                            f"the store would hold ~{plan.stored_bytes() / 1e9:.3g} GB, over the "
                            f"limit of {limit} GB; raise the limit or pass --allow-large")],
                          str(sweep_path))
+    check_output_suffix(output)
+    if resume and not output.exists() and not staging_path(output).exists():
+        say(f"no store at {output} to resume: starting a new one")
     pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite)
     t0 = time.perf_counter()
     if pending.size:
