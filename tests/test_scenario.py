@@ -113,3 +113,11 @@ def test_a_scenario_without_regimen_is_an_untreated_patient():
     assert parse_scenario(scenario).regimen.dose_list() == []
     ds = simulate({**scenario, "times": [0.0, 30.0, 60.0]})
     np.testing.assert_allclose(ds["free_ige"].values, ds["free_ige"].values[0], rtol=1e-10)
+
+
+def test_a_sweep_file_given_as_a_scenario_says_to_use_sweep():
+    """Issue 11, item 11: a sweep file given to ``simulate`` names ``igesweep sweep``."""
+    with pytest.raises(InputError) as err:
+        parse_scenario({**GOOD, "grid": {"patient.weight_kg": [50, 70]}})
+    assert err.value.problems == [("grid", "a section of a sweep file, not of a scenario: run "
+                                           "it with `igesweep sweep FILE -o OUT.zarr`")]

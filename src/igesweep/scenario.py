@@ -337,6 +337,11 @@ def validation_problems(err: ValidationError, model: type[BaseModel]) -> list[tu
     return problems
 
 
+#: Top-level sections only a sweep file has (model.md §10).
+SWEEP_SECTIONS: tuple[str, ...] = ("grid", "design", "population", "uncertainty", "output",
+                                   "cluster")
+
+
 def parse_scenario(data: Any, source: str | None = None) -> Scenario:
     """Validate a parsed scenario mapping.
 
@@ -358,6 +363,11 @@ def parse_scenario(data: Any, source: str | None = None) -> Scenario:
     """
     if not isinstance(data, Mapping):
         raise InputError([("", "a scenario must be a mapping of keys to values")], source)
+    sweep_sections = [k for k in SWEEP_SECTIONS if k in data]
+    if sweep_sections:
+        raise InputError([(k, "a section of a sweep file, not of a scenario: run it with "
+                              "`igesweep sweep FILE -o OUT.zarr`") for k in sweep_sections],
+                         source)
     cls = scenario_class(data.get("model", DEFAULT_MODEL))
     try:
         return cls.model_validate(dict(data))
