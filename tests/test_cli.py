@@ -37,10 +37,14 @@ def test_existing_output_is_kept_without_overwrite(tmp_path):
     assert proc.returncode == 2
     assert "--overwrite" in proc.stderr
     assert (out / "marker").read_text() == "keep me"
-    proc = run("simulate", EXAMPLE, "-o", out, "--overwrite")
+    proc = run("simulate", EXAMPLE, "-o", out, "--overwrite")  # not an igesweep store
+    assert proc.returncode == 2 and "not an igesweep store" in proc.stderr
+    assert (out / "marker").read_text() == "keep me"
+    store = tmp_path / "store.zarr"
+    assert run("simulate", EXAMPLE, "-o", store).returncode == 0
+    proc = run("simulate", EXAMPLE, "-o", store, "--overwrite")
     assert proc.returncode == 0, proc.stderr
-    assert not (out / "marker").exists()
-    assert xr.open_zarr(out, consolidated=False).sizes["time"] == 365
+    assert xr.open_zarr(store, consolidated=False).sizes["time"] == 365
 
 
 @pytest.mark.parametrize(("change", "path", "fragment"), [

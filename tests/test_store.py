@@ -9,8 +9,9 @@ from igesweep.store import write_dataset
 
 
 def small():
+    """A tiny result carrying igesweep's provenance attribute, as every result does."""
     return xr.Dataset({"x": ("time", np.arange(3.0), {"units": "1"})},
-                      coords={"time": [0.0, 1.0, 2.0]})
+                      coords={"time": [0.0, 1.0, 2.0]}, attrs={"igesweep_version": "test"})
 
 
 def test_write_then_refuse_then_overwrite(tmp_path):
@@ -22,6 +23,10 @@ def test_write_then_refuse_then_overwrite(tmp_path):
     write_dataset(small() * 2, out, overwrite=True)
     np.testing.assert_array_equal(xr.open_zarr(out, consolidated=False)["x"], [0.0, 2.0, 4.0])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zarr"]
+    foreign = tmp_path / "foreign.zarr"
+    small().drop_attrs().to_zarr(foreign, zarr_format=3, consolidated=False)
+    with pytest.raises(InputError, match="not an igesweep store"):
+        write_dataset(small(), foreign, overwrite=True)
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path):
