@@ -395,14 +395,60 @@ def scenario_class(model: Any) -> type[Scenario]:
     return _scenario_class_of(model)
 
 
+class YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 floats and no duplicate keys.
+
+    YAML 1.1 (PyYAML) reads ``1.0e4`` and ``1e4`` as strings (its float needs
+    an exponent sign), so ``bounds: [1.0e4, 1.0e6]`` was "not a number"; and a
+    repeated key silently kept the last value.
+    """
+
+
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def _mapping_without_duplicates(loader: YamlLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a mapping key must be a plain value, not {type(key).__name__}",
+                key_node.start_mark) from None
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                           _mapping_without_duplicates)
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning read and syntax errors into :class:`InputError`."""
+    """Read a YAML file, turning read, decoding and syntax errors into :class:`InputError`.
+
+    Error messages name the file (not PyYAML's ``<unicode string>``).
+    """
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise InputError([("", f"cannot read file: {err.strerror}")], str(path)) from None
+    except UnicodeDecodeError as err:
+        raise InputError([("", f"not UTF-8 text (byte {err.start}): a YAML file is text")],
+                         str(path)) from None
+    loader = YamlLoader(text)
+    loader.name = str(path)
     try:
-        return yaml.safe_load(text)
+        return loader.get_single_data()
     except yaml.YAMLError as err:
         raise InputError([("", f"not valid YAML: {err}")], str(path)) from None
+    finally:
+        loader.dispose()

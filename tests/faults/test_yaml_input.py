@@ -1,0 +1,42 @@
+"""YAML input: 1.2 floats, duplicate and unhashable keys, non-UTF-8 bytes (issue 11).
+
+Each used to be accepted wrongly (``1.0e4`` as text, the last of two equal
+keys silently) or to end in a traceback (binary input, a list as a key), and
+syntax errors named ``<unicode string>`` instead of the file.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from igesweep import InputError
+from igesweep.scenario import load_yaml
+
+
+def test_yaml_12_floats_are_numbers(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text("bounds: [1.0e4, 1e6, 2.5E-3, 1.0e+4, 10, 1_000]\nname: e5\n")
+    assert load_yaml(path) == {"bounds": [1.0e4, 1.0e6, 2.5e-3, 1.0e4, 10, 1000], "name": "e5"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: 1\nb: 2\na: 3\n", "duplicate key 'a'"),
+    ("? [1, 2]\n: 3\n", "a mapping key must be a plain value"),
+    ("a: [1, 2\n", "f.yaml"),
+])
+def test_bad_yaml_names_the_file_and_the_problem(tmp_path, text, message):
+    path = tmp_path / "f.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_yaml(path)
+    assert message in err.value.problems[0][1] and err.value.source == str(path)
+
+
+def test_binary_input_exits_2_without_a_traceback(tmp_path):
+    path = tmp_path / "bin.yaml"
+    path.write_bytes(b"therapy: \xff\xfe\x00omalizumab\n")
+    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "simulate", str(path), "-o",
+                           str(tmp_path / "o.zarr")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
