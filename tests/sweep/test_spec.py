@@ -136,3 +136,10 @@ def test_bad_design_names_the_yaml_path(design, path, fragment):
 def test_metric_window_without_output_days_is_refused_before_running():
     found = problems({**BASE, "metrics": {"window_days": [200, 300]}})
     assert "no output day lies in" in found["metrics.window_days"]
+
+
+def test_a_sweep_that_varies_nothing_is_refused_before_anything_is_written():
+    """Issue 11, item 6: it used to end in a reshape traceback and an incomplete store."""
+    assert problems(BASE) == {"grid": "a sweep varies something: give a grid, a design, a "
+                                      "population or uncertainty (for one scenario, use "
+                                      "`igesweep simulate`)"}

@@ -399,6 +399,11 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         problems.append(("design", "a design varies one model's parameters; "
                                    "it cannot be combined with a grid over model"))
     design = _check_design(options.design, source, dims, problems, table)
+    if not dims and design is None and options.population is None and (
+            options.uncertainty is None):
+        problems.append(("grid", "a sweep varies something: give a grid, a design, a "
+                                  "population or uncertainty (for one scenario, use "
+                                  "`igesweep simulate`)"))
     _check_output(options.output, problems, models)
     if problems:
         raise InputError(problems, source)
