@@ -450,5 +450,12 @@ def load_yaml(path: str | Path) -> Any:
         return loader.get_single_data()
     except yaml.YAMLError as err:
         raise InputError([("", f"not valid YAML: {err}")], str(path)) from None
+    except RecursionError:
+        raise InputError([("", "nested too deeply to read (hundreds of levels of lists or "
+                               "mappings)")], str(path)) from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        why = ("an integer of more than 4,300 digits" if "digits" in str(err)
+               else f"a value cannot be read ({err})")
+        raise InputError([("", why)], str(path)) from None
     finally:
         loader.dispose()

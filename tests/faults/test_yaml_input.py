@@ -40,3 +40,17 @@ def test_binary_input_exits_2_without_a_traceback(tmp_path):
                            str(tmp_path / "o.zarr")], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("therapy: omalizumab\ntimes: [0, 1]\nx: " + "[" * 2100 + "]" * 2100 + "\n",
+     "nested too deeply"),
+    ("therapy: omalizumab\ntimes: [0, 1]\npatient: {weight_kg: " + "9" * 5000 + "}\n",
+     "more than 4,300 digits"),
+], ids=["deep-nesting", "huge-integer"])
+def test_pathological_yaml_is_an_input_error(tmp_path, text, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_yaml(path)
+    assert message in err.value.problems[0][1]

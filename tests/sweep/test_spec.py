@@ -143,3 +143,9 @@ def test_a_sweep_that_varies_nothing_is_refused_before_anything_is_written():
     assert problems(BASE) == {"grid": "a sweep varies something: give a grid, a design, a "
                                       "population or uncertainty (for one scenario, use "
                                       "`igesweep simulate`)"}
+
+
+def test_regimen_grid_over_a_regimen_that_is_not_a_mapping_is_an_input_error():
+    """Issue 11, item 6: ``regimen: 5`` with a regimen grid was a TypeError traceback."""
+    found = problems({**BASE, "regimen": 5, "grid": {"regimen.dose_mg": [100, 200]}})
+    assert "needs a repeating regimen" in found["grid.regimen.dose_mg"]

@@ -311,8 +311,8 @@ def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], models: tuple[str
         if key not in allowed:
             problems.append((path, unknown_name_message("grid key", str(key), allowed)))
             continue
-        if key.startswith("regimen.") and (base.get("regimen") == "usual"
-                                           or "doses" in (base.get("regimen") or {})):
+        regimen = base.get("regimen")
+        if key.startswith("regimen.") and (not isinstance(regimen, Mapping) or "doses" in regimen):
             problems.append((path, "a grid over regimen fields needs a repeating regimen "
                                    "(route, dose_mg, interval_days, ...) in the base scenario"))
             continue
@@ -399,7 +399,7 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         problems.append(("design", "a design varies one model's parameters; "
                                    "it cannot be combined with a grid over model"))
     design = _check_design(options.design, source, dims, problems, table)
-    if not dims and design is None and options.population is None and (
+    if not options.grid and not options.design and options.population is None and (
             options.uncertainty is None):
         problems.append(("grid", "a sweep varies something: give a grid, a design, a "
                                   "population or uncertainty (for one scenario, use "
