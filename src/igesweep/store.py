@@ -12,6 +12,9 @@ import xarray as xr
 
 from igesweep.errors import InputError
 
+#: How messages about the output path name it (the command-line option).
+OUTPUT_OPTION = "-o/--output"
+
 
 def _temporary_sibling(path: Path, tag: str) -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -37,9 +40,10 @@ def check_output_suffix(path: str | Path) -> Path:
     """Refuse an output named like a file of another format (``x.nc``); return the path."""
     path = Path(path)
     if path.suffix.lower() in NOT_ZARR_SUFFIXES:
-        raise InputError([("", f"output {path}: igesweep writes zarr stores (a directory), not "
-                               f"{path.suffix} files; name the output e.g. "
-                               f"{path.with_suffix('.zarr')}")])
+        raise InputError([(OUTPUT_OPTION,
+                            f"output {path}: igesweep writes zarr stores (a directory), not "
+                            f"{path.suffix} files; name the output e.g. "
+                            f"{path.with_suffix('.zarr')}")])
     return path
 
 
@@ -55,11 +59,13 @@ def check_output_path(path: str | Path, *, overwrite: bool) -> Path:
     path = check_output_suffix(path)
     if path.exists() or path.is_symlink():
         if not overwrite:
-            raise InputError([("", f"output {path} exists; pass --overwrite to replace it")])
+            raise InputError([(OUTPUT_OPTION,
+                                f"output {path} exists; pass --overwrite to replace it")])
         if not is_igesweep_store(path):
-            raise InputError([("", f"output {path} exists and is not an igesweep store (no "
-                                   "igesweep metadata in its zarr.json); --overwrite only "
-                                   "replaces igesweep stores: choose another path")])
+            raise InputError([(OUTPUT_OPTION,
+                                f"output {path} exists and is not an igesweep store (no "
+                                "igesweep metadata in its zarr.json); --overwrite only "
+                                "replaces igesweep stores: choose another path")])
     return path
 
 

@@ -21,6 +21,7 @@ from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
 from igesweep.solver import LaneBatch, solve_batch
 from igesweep.store import (
+    OUTPUT_OPTION,
     check_output_path,
     check_output_suffix,
     is_igesweep_store,
@@ -123,17 +124,18 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
     if resume and (output.exists() or staging.exists()):
         target = staging if staging.exists() else output
         if not is_igesweep_store(target):
-            raise InputError([("", f"{target} is not an igesweep store; cannot resume it")])
+            raise InputError([(OUTPUT_OPTION,
+                                f"{target} is not an igesweep store; cannot resume it")])
         attrs = store_attrs(target)
         if attrs.get("sweep_sha256") != digest:
-            raise InputError([("", f"{target} was made by a different sweep file "
+            raise InputError([("--resume", f"{target} was made by a different sweep file "
                                    "(sweep_sha256 differs); cannot resume it")])
         return np.flatnonzero(~chunks_done(target)), target
     target = output
     if output.exists() or output.is_symlink():
         if not overwrite:
-            raise InputError([("", f"output {output} exists; pass --resume to continue it "
-                                   "or --overwrite to replace it")])
+            raise InputError([(OUTPUT_OPTION, f"output {output} exists; pass --resume to "
+                                              "continue it or --overwrite to replace it")])
         check_output_path(output, overwrite=True)
         target = staging
     attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario)}
