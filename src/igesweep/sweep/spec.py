@@ -399,11 +399,6 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         problems.append(("design", "a design varies one model's parameters; "
                                    "it cannot be combined with a grid over model"))
     design = _check_design(options.design, source, dims, problems, table)
-    if not options.grid and not options.design and options.population is None and (
-            options.uncertainty is None):
-        problems.append(("grid", "a sweep varies something: give a grid, a design, a "
-                                  "population or uncertainty (for one scenario, use "
-                                  "`igesweep simulate`)"))
     _check_output(options.output, problems, models)
     if problems:
         raise InputError(problems, source)
@@ -415,6 +410,11 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     _check_values(base, dims, source, problems)
     if options.population is not None:
         _check_population(options.population, dims, problems, table)
+    if not options.grid and not options.design and options.population is None and (
+            options.uncertainty is None):
+        problems.append(("grid", "a sweep varies something: give a grid, a design, a "
+                                  "population or uncertainty (for one scenario, use "
+                                  "`igesweep simulate`)"))
     if problems:
         raise InputError(list(dict.fromkeys(problems)), source)
     return Sweep(base=base, dims=tuple(dims), design=design, population=options.population,
