@@ -129,7 +129,7 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
         attrs = store_attrs(target)
         if attrs.get("sweep_sha256") != digest:
             raise InputError([("--resume", f"{target} was made by a different sweep file "
-                                   "(sweep_sha256 differs); cannot resume it")])
+                                           "(sweep_sha256 differs); cannot resume it")])
         return np.flatnonzero(~chunks_done(target)), target
     target = output
     if output.exists() or output.is_symlink():
@@ -144,8 +144,8 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
     attrs["model"] = model.name
     attrs["model_digest"] = model.digest()
     tmp = output.with_name(f".{output.name}.template")
-    for stale in (tmp, target if target == staging else None):
-        if stale is not None and stale.exists():
+    for stale in (tmp, target):  # a template or staging store left by an interrupted run
+        if stale.exists():
             shutil.rmtree(stale)
     create_store(plan, tmp, attrs)
     tmp.rename(target)
