@@ -39,7 +39,7 @@ from igesweep.solver import solve_batch
 
 n, binding = int(sys.argv[1]), sys.argv[2]
 scen = parse_scenario({
-    "therapy": "omalizumab", "binding": binding,
+    "model": "igesweep-1", "therapy": "omalizumab", "binding": binding,
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
     "times": {"start": 0, "stop": 364, "step": 7},
 })

@@ -27,6 +27,7 @@ from igesweep.resolve import resolve
 from igesweep.solver import solve_batch
 
 SCENARIO = {
+    "model": "igesweep-1",
     "therapy": "omalizumab",
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
     "times": {"start": 0, "stop": 364, "step": 1},

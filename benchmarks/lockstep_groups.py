@@ -29,6 +29,7 @@ from igesweep.solver.status import N_STATS
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
 SCENARIO = {
+    "model": "igesweep-1",
     "therapy": "omalizumab",
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
     "times": {"start": 0, "stop": 364, "step": 7},

@@ -151,7 +151,8 @@ def build_case(therapy: str, catalogue) -> Case:
     lanes, times = {}, None
     for binding in ("full", "qe"):
         scenario = parse_scenario(
-            {"therapy": therapy, "regimen": REGIMEN, "times": TIMES, "binding": binding}
+            {"model": "igesweep-1", "therapy": therapy, "regimen": REGIMEN, "times": TIMES,
+             "binding": binding}
         )
         lanes[binding] = resolve(scenario, catalogue)
         times = scenario.output_days()

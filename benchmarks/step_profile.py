@@ -35,6 +35,7 @@ derive, initial_state, jacobian, rhs = _K.derive, _K.initial_state, _K.jacobian,
 stage_factor, stage_solve = _K.stage_factor, _K.stage_solve
 
 SCENARIO = {
+    "model": "igesweep-1",
     "therapy": "omalizumab",
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
     "times": {"start": 0, "stop": 364, "step": 7},

@@ -9,7 +9,7 @@ WARMED_MODELS = ("igesweep-1", "igesweep-2", "lowe2009", "hayashi2007",
                  "tests.models.toy:MODEL")
 #: Models whose multi-lane simulations run in the main thread (Numba's parallel drivers: a
 #: compile of their own, 12-14 s each); the others run one lane, or in Dask workers (serial).
-PARALLEL_MODELS = ("igesweep-1",)
+PARALLEL_MODELS = ("igesweep-1", "igesweep-2")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "EVENT_KINDS",
     "IGE_MW_KDA",
     "IU_ML_TO_NM",
+    "MODEL",
     "OUTPUT_NAMES",
     "PARAMETER_NAMES",
     "PATIENT_PARAMETER_NAMES",
@@ -112,6 +113,10 @@ THERAPY_PARAMETER_NAMES: tuple[str, ...] = (
     "fceri_drug_kd_nm",
     "apheresis_ige_removal",
 )
+#: The igesweep model this module is the reference of (a scenario must name it: the
+#: default model is igesweep-2).
+MODEL = "igesweep-1"
+
 #: The 31 parameters of model.md section 3: patient first, then therapy.
 PARAMETER_NAMES: tuple[str, ...] = PATIENT_PARAMETER_NAMES + THERAPY_PARAMETER_NAMES
 

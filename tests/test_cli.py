@@ -29,6 +29,19 @@ def test_simulate_writes_a_complete_store(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_doses_after_the_last_output_day_are_reported(tmp_path):
+    """13 doses every 28 days with output to day 100: 9 act on no output (issue 11, item 7)."""
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("therapy: omalizumab\n"
+                        "regimen: {route: sc, dose_mg: 300, interval_days: 28, n_doses: 13}\n"
+                        "times: {start: 0, stop: 100, step: 1}\n")
+    proc = run("simulate", scenario, "-o", tmp_path / "s.zarr")
+    assert proc.returncode == 0, proc.stderr
+    assert "9 of 13 events fall after the last output day (100)" in proc.stderr
+    quiet = run("simulate", EXAMPLE, "-o", tmp_path / "q.zarr")
+    assert quiet.returncode == 0 and "fall after" not in quiet.stderr
+
+
 def test_existing_output_is_kept_without_overwrite(tmp_path):
     out = tmp_path / "om.zarr"
     out.mkdir()

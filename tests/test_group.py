@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from igesweep import parse_scenario
-from igesweep.outputs import OUTPUT_NAMES
 from igesweep.packing import pack_lanes
 from igesweep.parameters import INDEX
 from igesweep.resolve import resolve
@@ -15,10 +14,10 @@ from igesweep.solver import solve_batch
 from igesweep.solver.batch import form_groups
 from igesweep.solver.kernels import load_kernels
 from igesweep.solver.status import STATUS_NON_FINITE, STATUS_OK
-from tests.reference import solve_reference
+from tests.reference import MODEL, OUTPUT_NAMES, solve_reference
 from tests.test_accuracy import CATALOGUE, EXAMPLES, TOLERANCE, section8_error
 
-LANE_STRIDE = load_kernels("igesweep-1").LANE_STRIDE
+LANE_STRIDE = load_kernels(MODEL).LANE_STRIDE
 
 #: The reference patient, then the corners of the sweep grid (IgE 30-1500 IU/mL, 20-150 kg).
 PATIENTS = [
@@ -29,6 +28,7 @@ PATIENTS = [
     {"ige_baseline_iu_ml": 30.0, "weight_kg": 150.0},
 ]
 OMALIZUMAB = {
+    "model": MODEL,
     "therapy": "omalizumab",
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
     "times": {"start": 0, "stop": 364, "step": 7},
@@ -70,9 +70,9 @@ def test_group_of_very_different_patients_matches_per_lane_and_reference(binding
 
 
 def _every_scenario():
-    examples = [pytest.param(load_yaml(p), id=p.stem) for p in EXAMPLES]
+    examples = [pytest.param({**load_yaml(p), "model": MODEL}, id=p.stem) for p in EXAMPLES]
     therapies = [
-        pytest.param({"therapy": t, "regimen": "usual", "binding": b,
+        pytest.param({"model": MODEL, "therapy": t, "regimen": "usual", "binding": b,
                       "times": {"start": 0, "stop": 364, "step": 1}}, id=f"{t}-{b}")
         for t in sorted(CATALOGUE.therapies) for b in ("full", "qe")
     ]

@@ -5,8 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from igesweep import simulate
-from igesweep.outputs import OUTPUT_NAMES
-from igesweep.parameters import PATIENT_PARAMETERS, THERAPY_PARAMETERS
+from igesweep.models import get_model
+from igesweep.parameters import parameter_table
+from tests.reference import MODEL, OUTPUT_NAMES
 
 #: Physiological ranges (log-uniform between the bounds unless 0 is allowed).
 RANGES = {
@@ -24,18 +25,26 @@ RANGES = {
     "fceri_drug_kon": (0.0, 50.0), "fceri_drug_kd_nm": (0.01, 50.0),
     "apheresis_ige_removal": (0.0, 0.95),
 }
+#: igesweep-2's own parameters (docs/model.md §M2), around Lowe 2009's values.
+RANGES_2 = {
+    "ige_production_ug_day": (100.0, 10000.0), "ige_volume_l": (2.0, 30.0),
+    "ige_production_wt_exp": (0.0, 1.2), "ige_production_ige_exp": (0.0, 1.0),
+    "ige_volume_wt_exp": (0.0, 1.2), "complex_v_l": (1.0, 20.0), "complex_v_wt_exp": (0.0, 1.2),
+    "complex_cl_wt_exp": (0.0, 1.2), "kd_ige_exp": (0.0, 0.5), "kd_ratio_exp": (0.0, 0.3),
+}
 
 
 def value(name):
-    lo, hi = RANGES[name]
+    lo, hi = {**RANGES, **RANGES_2}[name]
     if lo == 0.0:
         return st.one_of(st.just(0.0), st.floats(hi * 1e-3, hi))
     return st.floats(lo, hi)
 
 
 @st.composite
-def scenarios(draw):
-    params = {n: draw(value(n)) for n in (*PATIENT_PARAMETERS, *THERAPY_PARAMETERS)}
+def scenarios(draw, model=MODEL):
+    table = parameter_table(model)
+    params = {n: draw(value(n)) for n in table.names}
     if (params["q_l_day"] == 0.0) != (params["vp_l"] == 0.0):
         params["q_l_day"] = params["vp_l"] = 0.0
     regimen = {
@@ -47,12 +56,13 @@ def scenarios(draw):
     }
     stop = draw(st.floats(30.0, 200.0))
     return {
+        "model": model,
         "therapy": "omalizumab",
-        "patient": {n: params[n] for n in PATIENT_PARAMETERS},
-        "therapy_params": {n: params[n] for n in THERAPY_PARAMETERS},
+        "patient": {n: params[n] for n in table.patient},
+        "therapy_params": {n: params[n] for n in table.therapy},
         "regimen": regimen,
         "apheresis_days": draw(st.lists(st.floats(0.0, stop), max_size=3)),
-        "binding": draw(st.sampled_from(["full", "qe"])),
+        "binding": draw(st.sampled_from(get_model(model).bindings)),
         "times": {"start": 0.0, "stop": stop, "step": draw(st.sampled_from([0.5, 1.0, 7.0]))},
     }
 
@@ -63,6 +73,17 @@ def test_any_valid_scenario_gives_finite_non_negative_outputs(scenario):
     ds = simulate(scenario)
     assert int(ds["status"]) == 0
     for name in OUTPUT_NAMES:
+        values = ds[name].values
+        assert np.all(np.isfinite(values)), name
+        assert np.all(values >= 0.0), (name, values.min())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(model="igesweep-2"))
+def test_any_valid_igesweep_2_scenario_gives_finite_non_negative_outputs(scenario):
+    ds = simulate(scenario)
+    assert int(ds["status"]) == 0
+    for name in get_model("igesweep-2").output_names:
         values = ds[name].values
         assert np.all(np.isfinite(values)), name
         assert np.all(values >= 0.0), (name, values.min())

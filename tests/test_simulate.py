@@ -7,9 +7,11 @@ import pytest
 import yaml
 
 from igesweep import load_catalogue, simulate
-from igesweep.outputs import METRIC_NAMES, OUTPUT_NAMES
-from igesweep.parameters import PARAMETER_NAMES
+from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.outputs import METRIC_NAMES
+from igesweep.parameters import parameter_table
 
+OUTPUT_NAMES = get_model(DEFAULT_MODEL).output_names
 EXAMPLES = Path(__file__).parents[1] / "config" / "examples"
 
 
@@ -23,7 +25,7 @@ def test_dataset_has_every_output_and_metric_with_units():
     for name in METRIC_NAMES:
         assert ds[name].dims == ()
         assert ds[name].attrs["units"]
-    for name in PARAMETER_NAMES:
+    for name in parameter_table(DEFAULT_MODEL).names:
         assert isinstance(ds.attrs[name], float)
     assert ds.attrs["solver"] == "rodas5p" and ds.attrs["igesweep_version"]
     assert ds.sizes["event"] == 13
@@ -38,12 +40,20 @@ def test_dose_at_day_zero_shows_in_the_day_zero_output():
 
 def test_fully_specified_scenario_does_not_depend_on_catalogue_numbers(tmp_path):
     path = EXAMPLES / "fully_specified.yaml"
+    data = yaml.safe_load(path.read_text())
+    named = {*data["patient"], *data["therapy_params"]}
+    assert named == set(parameter_table(data["model"]).names)
     raw = yaml.safe_load(load_catalogue().path.read_text())
-    for entry in raw["patient"]["parameters"].values():
-        entry["value"] = entry["value"] * 1.5 + 0.01 if entry["unit"] != "1" else entry["value"]
-    for entry in raw["therapies"]["omalizumab"]["parameters"].values():
-        if entry["value"] > 0 and entry["unit"] != "1":
-            entry["value"] *= 1.7
+    own = raw["models"]["igesweep-2"]
+    for block in (raw["patient"]["parameters"], own["patient"]):
+        for entry in block.values():
+            entry["value"] = entry["value"] * 1.5 + 0.01 if entry["unit"] != "1" else entry[
+                "value"]
+    for block in (raw["therapies"]["omalizumab"]["parameters"],
+                  own["therapies"]["omalizumab"]["parameters"]):
+        for entry in block.values():
+            if entry["value"] > 0 and entry["unit"] != "1":
+                entry["value"] *= 1.7
     other = tmp_path / "catalogue.yaml"
     other.write_text(yaml.safe_dump(raw))
     a = simulate(path)

@@ -12,6 +12,7 @@ from igesweep.solver.status import (
     STATUS_NON_FINITE,
     STATUS_OK,
 )
+from tests.reference import MODEL
 from tests.values import ALL_MECHANISMS, BASE_VALUES, vector
 
 FREE_IGE, TOTAL_IGE, FREE_DRUG, COMPLEX, FCERI_TOTAL = range(5)
@@ -32,6 +33,7 @@ def batch(values_list, events, times, binding=BINDING_FULL):
         event_day=day, event_kind=kind, event_mg=mg,
         n_events=np.full(n, len(events), dtype=np.int64),
         times=np.asarray(times, dtype=np.float64)[None, :],
+        model=MODEL,
     )
 
 

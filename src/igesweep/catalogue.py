@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError
-from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL, get_model
 from igesweep.parameters import (
     BY_NAME,
     PARAMETER_NAMES,
@@ -124,7 +124,7 @@ class SameAs(_Model):
 
 
 class ModelTherapyBlock(_Model):
-    """A therapy's parameters in a model other than the default one."""
+    """A therapy's parameters in a model other than the catalogue's own (``CATALOGUE_MODEL``)."""
 
     parameters: dict[str, ParameterEntry]
     variability: dict[str, VariabilityEntry] = {}
@@ -134,13 +134,13 @@ class ModelTherapyBlock(_Model):
 
 
 class ModelBlock(_Model):
-    """Values of a model other than the default one: its therapies' parameters.
+    """Values of a model other than the catalogue's own: its therapies' parameters.
 
     Patient values come from the catalogue's ``patient`` block for the names
     the models share, and from ``patient`` here for the model's own.
 
     With ``extends: true`` the model takes every therapy of the catalogue:
-    a parameter it shares with the default model comes from the therapy's
+    a parameter it shares with the catalogue's model comes from the therapy's
     top-level entry, one of its own from ``therapy_defaults`` (a value, or
     ``same_as`` another parameter of the therapy), and ``therapies`` here
     override single parameters (and, where given, the variability).
@@ -176,10 +176,11 @@ class Catalogue:
     patient : PatientBlock
         Patient defaults.
     therapies : dict of str to TherapyBlock
-        Therapies by key (labels, regimens, and the default model's parameters).
+        Therapies by key (labels, regimens, and the parameters of
+        :data:`igesweep.models.CATALOGUE_MODEL`).
     models : dict of str to ModelBlock
         Parameters of the therapies in the other models, by model name. A
-        model with exactly the default model's parameters (one that extends
+        model with exactly the catalogue model's parameters (one that extends
         it by states or outputs) takes ``therapies`` as they are.
     """
 
@@ -226,7 +227,7 @@ class Catalogue:
 
 def extended_block(base: TherapyBlock, block: ModelBlock, override: ModelTherapyBlock | None,
                    table: ParameterTable) -> ModelTherapyBlock:
-    """A therapy's block in a model that ``extends`` the default one (see :class:`ModelBlock`)."""
+    """A therapy's block in a model that ``extends`` the catalogue's (see :class:`ModelBlock`)."""
     params: dict[str, ParameterEntry] = {}
     for name in table.therapy:
         default = block.therapy_defaults.get(name)
@@ -253,8 +254,8 @@ def extended_block(base: TherapyBlock, block: ModelBlock, override: ModelTherapy
 
 
 def _shares_default_parameters(model: str) -> bool:
-    """A model with exactly the default model's parameters takes its catalogue entries."""
-    return model == DEFAULT_MODEL or parameter_table(model).names == PARAMETER_NAMES
+    """A model with exactly the catalogue model's parameters takes its catalogue entries."""
+    return model == CATALOGUE_MODEL or parameter_table(model).names == PARAMETER_NAMES
 
 
 def default_catalogue_path() -> Path:
@@ -338,7 +339,7 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
 def _check_uncertainty(prefix: str, block: dict[str, UncertaintyEntry],
                        problems: list[tuple[str, str]], table: ParameterTable | None = None
                        ) -> None:
-    """Uncertainty entries name parameters of the model (the default model's without a table)."""
+    """Uncertainty entries name parameters of the model (the catalogue model's without a table)."""
     names = table.names if table is not None else PARAMETER_NAMES
     for name in block:
         if name not in names:
@@ -369,7 +370,7 @@ def _check_variability(
     prefix: str, block: dict[str, VariabilityEntry], correlations: list[Correlation],
     problems: list[tuple[str, str]], table: ParameterTable | None = None,
 ) -> None:
-    """Variability entries of ``table``'s model (the default model's without a table)."""
+    """Variability entries of ``table``'s model (the catalogue model's without a table)."""
     by_name = table.by_name if table is not None else BY_NAME
     unknown = (f"not a parameter of model {table.model!r}" if table is not None
                else "not a model parameter")

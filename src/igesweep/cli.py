@@ -16,12 +16,14 @@ from typing import Any
 from igesweep._version import __version__
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
+from igesweep.models import DEFAULT_MODEL, IGESWEEP_MODELS
 from igesweep.solver import STATUS_MEANINGS, STATUS_OK
 from igesweep.solver.status import STATUS_NON_FINITE_OUTPUT
 
 EXIT_OK = 0
 EXIT_LANE_FAILED = 1
 EXIT_INPUT = 2
+EXIT_DAMAGED = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--strict", action="store_true",
                     help="exit with status 1 if any lane failed")
     sw.add_argument("-q", "--quiet", action="store_true", help="no plan or progress output")
+    ver = sub.add_parser("verify", help="read a sweep store back against its chunk checksums")
+    ver.add_argument("store", help="sweep zarr store")
     sub.add_parser("therapies", help="list the therapy catalogue")
     mod = sub.add_parser("models", help="list the models; show one's declaration or code")
     mod_sub = mod.add_subparsers(dest="models_command")
@@ -78,16 +82,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="write objectives, fitted values, residuals and drift as JSON")
     cal.add_argument("--write", action="store_true",
                      help="write the fitted values into the catalogue file (evidence: calibrated)")
+    cal.add_argument("--model", choices=IGESWEEP_MODELS, default=DEFAULT_MODEL,
+                     help=f"model to fit in (default: {DEFAULT_MODEL}); the receptor values "
+                          "are shared, the PK-dependent ones are the model's own")
     return parser
 
 
 def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    import numpy as np
+
     from igesweep.simulate import simulate
-    from igesweep.store import check_output_path, write_dataset
+    from igesweep.store import check_output_path, output_lock, write_dataset
 
     check_output_path(args.output, overwrite=args.overwrite)
     ds = simulate(args.scenario, catalogue=catalogue)
-    path = write_dataset(ds, args.output, overwrite=args.overwrite)
+    with output_lock(args.output):
+        path = write_dataset(ds, args.output, overwrite=args.overwrite)
     status = int(ds["status"])
     if status == STATUS_NON_FINITE_OUTPUT:
         print(f"igesweep: an output is NaN or infinite ({STATUS_MEANINGS[status]}: an overflow "
@@ -99,6 +109,11 @@ def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
         return EXIT_LANE_FAILED
     print(f"wrote {path} ({ds.sizes['time']} output times, {ds.attrs['n_steps']} steps)",
           file=sys.stderr)
+    last = float(ds["time"].values[-1])
+    late = int(np.count_nonzero(ds["event_day"].values > last))
+    if late:
+        print(f"igesweep: note: {late} of {ds.sizes['event']} events fall after the last "
+              f"output day ({last:g}) and act on no output", file=sys.stderr)
     return EXIT_OK
 
 
@@ -140,19 +155,20 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
     from igesweep.calibration import catalogue_drift, run_calibrations, write_back
 
-    results = run_calibrations(catalogue)
+    results = run_calibrations(catalogue, args.model)
     drift = catalogue_drift(catalogue, results)
     for r in results:
-        fits = ", ".join(f"{f.block}.{f.name} = {f.value:.6g} {f.unit}" for f in r.fitted)
+        fits = ", ".join(f"{f.label} = {f.value:.6g} {f.unit}" for f in r.fitted)
         agree = all(x.agrees for x in r.residuals)
         print(f"{r.name}: {fits}  ({'within' if agree else 'OUTSIDE'} the published bands)")
     stale = [d for d in drift if abs(d.relative) > 1e-5 or d.evidence != "calibrated"]
     for d in stale:
-        print(f"  catalogue {d.block}.{d.name} = {d.catalogue_value:.6g} ({d.evidence}), "
+        print(f"  catalogue {d.label} = {d.catalogue_value:.6g} ({d.evidence}), "
               f"fit {d.fitted_value:.6g}")
     if args.output:
         Path(args.output).write_text(json.dumps({
             "catalogue": str(catalogue.path), "catalogue_sha256": catalogue.sha256,
+            "model": args.model,
             "calibrations": [r.as_dict() for r in results],
             "drift": [{**vars(d), "relative": d.relative} for d in drift],
         }, indent=1))
@@ -162,6 +178,33 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
         print(f"wrote {sum(len(r.fitted) for r in results)} values into {path}")
     elif stale:
         print("the catalogue differs from the fits; run with --write to update it")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from igesweep.store import is_igesweep_store
+    from igesweep.sweep.integrity import verify_store
+
+    if not is_igesweep_store(args.store):
+        raise InputError([("store", f"{args.store} is not an igesweep store (no igesweep "
+                                    "metadata in its zarr.json)")], "<command line>")
+    try:
+        check = verify_store(args.store)
+    except ValueError as err:
+        print(f"igesweep: {err}", file=sys.stderr)
+        return EXIT_DAMAGED
+    state = "complete" if check.complete else "incomplete"
+    print(f"{args.store}: {check.n_done:,} of {check.n_chunks:,} chunks done ({state}), "
+          f"{len(check.bad):,} differ from their checksums", file=sys.stderr)
+    for chunk, names in sorted(check.bad.items()):
+        print(f"  chunk {chunk}: {', '.join(names)}", file=sys.stderr)
+    if check.complete and check.n_done < check.n_chunks:
+        print("  marked complete with chunks not done", file=sys.stderr)
+    if not check.ok:
+        print("igesweep: the store is damaged; `igesweep sweep SWEEP.yaml -o STORE --resume` "
+              "with the sweep file it was made from runs the damaged chunks again",
+              file=sys.stderr)
+        return EXIT_DAMAGED
     return EXIT_OK
 
 
@@ -229,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_calibrate(args, catalogue)
         if args.command == "models":
             return _cmd_models(args, catalogue)
+        if args.command == "verify":
+            return _cmd_verify(args)
         return _cmd_therapies(catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)

@@ -1,15 +1,12 @@
 """Names, units and meanings of the outputs and summary metrics (model.md §7).
 
-Outputs are declared by the model (:mod:`igesweep.models`); :data:`OUTPUTS`
-lists the default model's, in the order its kernels write them, for stores,
-analyses and reports.
+Outputs are declared by each model (:mod:`igesweep.models`, ``Model.outputs``);
+this module holds the summary metrics computed from them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from igesweep.models import DEFAULT_MODEL, get_model
 
 
 @dataclass(frozen=True)
@@ -20,11 +17,6 @@ class Variable:
     unit: str
     long_name: str
 
-
-#: Outputs of the default model, in the order its kernels write them.
-OUTPUTS: tuple[Variable, ...] = tuple(
-    Variable(o.name, o.unit, o.long_name) for o in get_model(DEFAULT_MODEL).outputs)
-OUTPUT_NAMES: tuple[str, ...] = tuple(v.name for v in OUTPUTS)
 
 METRICS: tuple[Variable, ...] = (
     Variable("time_to_target", "day", "first output day with free IgE below target (NaN if never)"),

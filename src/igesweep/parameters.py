@@ -3,8 +3,8 @@
 The parameters are declared by each model (:mod:`igesweep.models`);
 :func:`parameter_table` gives scenario parsing, the catalogue, sweeps and
 analyses one model's table. The module-level names describe
-:data:`igesweep.models.DEFAULT_MODEL`, for code that is about that model
-(its sensitivity ranges, studies). The order of a table is the column order
+:data:`igesweep.models.CATALOGUE_MODEL`, the model whose parameters the
+catalogue's top-level blocks hold. The order of a table is the column order
 of every packed parameter array handed to that model's kernels.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL, get_model
 from igesweep.models.declaration import Parameter
 from igesweep.models.declaration import check_values as _check_model_values
 
@@ -65,16 +65,16 @@ def parameter_table(model: str = DEFAULT_MODEL) -> ParameterTable:
     return ParameterTable(model=model, parameters=m.parameters, constraints=m.constraints)
 
 
-_DEFAULT = parameter_table(DEFAULT_MODEL)
-PARAMETERS: tuple[Parameter, ...] = _DEFAULT.parameters
-PARAMETER_NAMES: tuple[str, ...] = _DEFAULT.names
-PATIENT_PARAMETERS: tuple[str, ...] = _DEFAULT.patient
-THERAPY_PARAMETERS: tuple[str, ...] = _DEFAULT.therapy
-BY_NAME: dict[str, Parameter] = _DEFAULT.by_name
-INDEX: dict[str, int] = _DEFAULT.index
+_CATALOGUE = parameter_table(CATALOGUE_MODEL)
+PARAMETERS: tuple[Parameter, ...] = _CATALOGUE.parameters
+PARAMETER_NAMES: tuple[str, ...] = _CATALOGUE.names
+PATIENT_PARAMETERS: tuple[str, ...] = _CATALOGUE.patient
+THERAPY_PARAMETERS: tuple[str, ...] = _CATALOGUE.therapy
+BY_NAME: dict[str, Parameter] = _CATALOGUE.by_name
+INDEX: dict[str, int] = _CATALOGUE.index
 N_PARAMETERS: int = len(PARAMETERS)
 
 
 def check_values(values: dict[str, float]) -> list[tuple[str, str]]:
-    """Check a complete parameter set of the default model against the admissible ranges."""
-    return _DEFAULT.check(values)
+    """Check a complete parameter set of the catalogue's model against the admissible ranges."""
+    return _CATALOGUE.check(values)

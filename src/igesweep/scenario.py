@@ -40,6 +40,11 @@ Number = Annotated[float, Strict(), AllowInfNan(False)]
 PositiveNumber = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0)]
 NonNegativeNumber = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0)]
 Count = Annotated[int, Strict(), Field(ge=1)]
+
+#: Bounds on size-like inputs, checked before anything of that size is built: a typo such as
+#: ``step: 1e-7`` or ``n_doses: 1e9`` is an input error, not a memory blow-up.
+MAX_OUTPUT_TIMES = 1_000_000
+MAX_DOSES = 100_000
 Route = Literal["sc", "iv"]
 
 
@@ -86,15 +91,22 @@ class RepeatingRegimen(_Model):
             raise ValueError("give exactly one of n_doses or until_day")
         if self.until_day is not None and self.until_day < self.start_day:
             raise ValueError(f"until_day ({self.until_day}) is before start_day ({self.start_day})")
+        if self.n_repeats() > MAX_DOSES:
+            raise ValueError(f"the regimen gives {self.n_repeats():,} doses; at most "
+                             f"{MAX_DOSES:,} (check interval_days, n_doses and until_day)")
         return self
+
+    def n_repeats(self) -> int:
+        """Number of repeated doses (loading doses not counted)."""
+        if self.n_doses is not None:
+            return self.n_doses
+        assert self.until_day is not None
+        return math.floor((self.until_day - self.start_day) / self.interval_days
+                          * (1 + 1e-12)) + 1
 
     def dose_list(self) -> list[tuple[float, float, str]]:
         """Every dose as ``(day, mg, route)``, loading doses included."""
-        if self.n_doses is not None:
-            n = self.n_doses
-        else:
-            assert self.until_day is not None
-            n = math.floor((self.until_day - self.start_day) / self.interval_days * (1 + 1e-12)) + 1
+        n = self.n_repeats()
         doses = [(self.start_day + i * self.interval_days, self.dose_mg, self.route)
                  for i in range(n)]
         doses += [(day, mg, self.route) for day, mg in self.loading_doses]
@@ -122,12 +134,18 @@ class TimeGrid(_Model):
     def _ordered(self) -> TimeGrid:
         if not self.stop > self.start:
             raise ValueError(f"stop ({self.stop}) must be greater than start ({self.start})")
+        if self.count() > MAX_OUTPUT_TIMES:
+            raise ValueError(f"{self.count():,} output times; at most {MAX_OUTPUT_TIMES:,} "
+                             "(check step)")
         return self
+
+    def count(self) -> int:
+        """Number of output days."""
+        return math.floor((self.stop - self.start) / self.step * (1 + 1e-12)) + 1
 
     def days(self) -> np.ndarray:
         """The output days as an array."""
-        n = math.floor((self.stop - self.start) / self.step * (1 + 1e-12)) + 1
-        return self.start + self.step * np.arange(n, dtype=np.float64)
+        return self.start + self.step * np.arange(self.count(), dtype=np.float64)
 
 
 class SolverOptions(_Model):

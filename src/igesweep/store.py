@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import xarray as xr
@@ -102,3 +106,55 @@ def swap_into_place(new: Path, path: Path) -> None:
         shutil.rmtree(old)
     else:
         new.rename(path)
+
+
+def lock_path(output: Path) -> Path:
+    """The lock file of an output path: ``.NAME.lock`` beside it."""
+    return output.with_name(f".{output.name}.lock")
+
+
+@contextmanager
+def output_lock(output: str | Path) -> Iterator[Path]:
+    """Hold an exclusive lock on an output path while a run writes it.
+
+    An advisory ``flock`` on :func:`lock_path` (created with the parent
+    directory if missing). The operating system releases it when the process
+    ends, however it ends, so a killed run never leaves a stale lock; a run
+    that ends normally removes the file. Removing it is safe because a taker
+    checks, once it holds the lock, that the file it locked is still the one
+    at the path (else it locked a file being removed, and tries again). The
+    holder's process id and host are written into the file for the message a
+    second writer gets.
+
+    Raises
+    ------
+    InputError
+        If another process holds the lock.
+    """
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_path(output)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise InputError([(OUTPUT_OPTION,
+                                f"another igesweep run is writing {output} ({holder}); wait "
+                                "for it to end or stop it, then run again")]) from None
+        try:
+            current = os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = -1
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)

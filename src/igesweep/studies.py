@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from igesweep.catalogue import Catalogue
+from igesweep.models import DEFAULT_MODEL
 
 STUDIES = (
     "therapy_reference",
@@ -144,33 +145,35 @@ def dosing_table(cfg: Mapping[str, Any], shared: Mapping[str, Any],
     return sweep, cells
 
 
+def _model(cfg: Mapping[str, Any]) -> str:
+    """The model of a sensitivity study: its ``model`` setting, else the default model."""
+    return cfg.get("model", DEFAULT_MODEL)
+
+
 def _factors(cfg: Mapping[str, Any], catalogue: Catalogue) -> list[Any]:
     from igesweep.analysis.sensitivity import factors_from_catalogue
 
     extra = {name: tuple(bounds) for name, bounds in cfg["extra_factors"].items()}
     return factors_from_catalogue(catalogue, cfg["therapy"], width_sd=cfg["width_sd"],
-                                  extra=extra)
+                                  extra=extra, model=_model(cfg))
 
 
 def _design_sweep(cfg: Mapping[str, Any], shared: Mapping[str, Any], names: list[str],
                   rows: np.ndarray) -> dict[str, Any]:
-    from igesweep.parameters import BY_NAME
+    from igesweep.analysis.sensitivity import design_columns
 
     days = cfg["days"]
-    design = {}
-    for j, name in enumerate(names):
-        section = "patient" if BY_NAME[name].group == "patient" else "therapy_params"
-        design[f"{section}.{name}"] = rows[:, j].tolist()
     base = _base(shared, cfg["therapy"])
     for name in names:
         base["patient"].pop(name, None)
     return {
         **base,
+        "model": _model(cfg),
         "regimen": {"route": "sc", "dose_mg": cfg["dose_mg"], "interval_days": 28,
                     "until_day": days},
         "times": _times(days, cfg["output_step_days"]),
         "metrics": {**base["metrics"], "window_days": [days - 84, days]},
-        "design": design,
+        "design": design_columns(names, rows, _model(cfg)),
         "output": {"variables": ["free_ige"]},
     }
 
@@ -198,10 +201,14 @@ def morris(cfg: Mapping[str, Any], shared: Mapping[str, Any],
 def local(cfg: Mapping[str, Any], shared: Mapping[str, Any],
           catalogue: Catalogue) -> tuple[dict[str, Any], list[str]]:
     """Central differences around the reference patient (normalised elasticities)."""
-    from igesweep.analysis.sensitivity import elasticity_design
+    from igesweep.analysis.sensitivity import elasticity_design, typical_values
 
-    values = {**catalogue.patient_values(), **catalogue.therapy_values(cfg["therapy"]),
-              **shared["reference_patient"]}
+    model = _model(cfg)
+    values = {**typical_values(catalogue, cfg["therapy"], model), **shared["reference_patient"]}
+    unknown = [n for n in cfg["parameters"] if n not in values]
+    if unknown:
+        raise ValueError(f"studies.local.parameters: {', '.join(unknown)} not parameters of "
+                         f"{model}; allowed: {', '.join(values)}")
     names = [n for n in cfg["parameters"] if values[n] > 0]
-    rows = elasticity_design(values, names, cfg["rel_step"])
+    rows = elasticity_design(values, names, cfg["rel_step"], model)
     return _design_sweep(cfg, shared, names, rows), names

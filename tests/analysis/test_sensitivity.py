@@ -253,12 +253,29 @@ def test_catalogue_factors_are_the_parameters_with_published_variability():
         raw["therapies"]["omalizumab"]["variability"])
     assert published == {"ka", "cl_l_day", "v_l", "complex_cl_l_day", "kd_nm",
                          "ige_half_life_d"}
-    factors = factors_from_catalogue(load_catalogue(), "omalizumab", width_sd=1.0)
+    factors = factors_from_catalogue(load_catalogue(), "omalizumab", width_sd=1.0,
+                                     model="igesweep-1")
     assert {f.name for f in factors} == published
     ka = next(f for f in factors if f.name == "ka")
     assert ka.high / ka.low == pytest.approx(math.exp(2 * math.sqrt(2.01)))
     hl = next(f for f in factors if f.name == "ige_half_life_d")   # patient typical value
     assert math.sqrt(hl.low * hl.high) == pytest.approx(1.68)
+
+
+def test_igesweep_2_factors_are_its_own_published_variability():
+    """The default model's factors: Lowe 2009's omega (Hayashi's ka CV), IgE production."""
+    raw = yaml.safe_load(default_catalogue_path().read_text())
+    own = set(raw["models"]["igesweep-2"]["therapies"]["omalizumab"]["variability"])
+    assert "ige_production_ug_day" in own and "ige_half_life_d" not in own
+    factors = {f.name: f for f in factors_from_catalogue(load_catalogue(), "omalizumab",
+                                                          width_sd=1.0)}
+    assert set(factors) == own     # the patient block's half-life is not a parameter here
+    assert all(f.model == "igesweep-2" for f in factors.values())
+    ka = factors["ka"]
+    assert ka.high / ka.low == pytest.approx(math.exp(2 * math.sqrt(math.log(1 + 0.399**2))))
+    production = factors["ige_production_ug_day"]
+    assert math.sqrt(production.low * production.high) == pytest.approx(1220.0)
+    assert production.high / production.low == pytest.approx(math.exp(2 * math.sqrt(0.0701)))
 
 
 def test_extra_ranges_pick_their_scale_and_replace_catalogue_ranges():
@@ -284,7 +301,8 @@ def test_cv_entries_and_fraction_caps():
         "bioavailability": {"cv": 0.5, "source": "test", "evidence": "illustrative"}}
     block["correlations"] = []
     catalogue = parse_catalogue(raw, path)
-    by_name = {f.name: f for f in factors_from_catalogue(catalogue, "omalizumab")}
+    by_name = {f.name: f for f in factors_from_catalogue(catalogue, "omalizumab",
+                                                         model="igesweep-1")}
     kd = by_name["kd_nm"]
     assert math.log(kd.high / kd.low) / 4 == pytest.approx(math.sqrt(math.log(1.09)))
     f = by_name["bioavailability"]

@@ -6,6 +6,7 @@ import pytest
 
 from igesweep.calibration import calibration_residuals, catalogue_drift, run_calibrations
 from igesweep.catalogue import load_catalogue
+from igesweep.models import IGESWEEP_MODELS
 
 
 @pytest.fixture(scope="module")
@@ -13,8 +14,9 @@ def catalogue():
     return load_catalogue()
 
 
-def test_catalogue_holds_every_fit(catalogue):
-    results = run_calibrations(catalogue)
+@pytest.mark.parametrize("model", IGESWEEP_MODELS)
+def test_catalogue_holds_every_fit(catalogue, model):
+    results = run_calibrations(catalogue, model)
     drift = catalogue_drift(catalogue, results)
     assert len(drift) == 6
     for d in drift:
@@ -23,7 +25,7 @@ def test_catalogue_holds_every_fit(catalogue):
     fitted = {(r.observation.key, r.condition): r.simulated for res in results
               for r in res.residuals}
     current = {(r.observation.key, r.condition): r.simulated
-               for r in calibration_residuals(catalogue)}
+               for r in calibration_residuals(catalogue, model)}
     assert fitted.keys() == current.keys()
     for key, value in current.items():
         assert value == pytest.approx(fitted[key], rel=1e-4), key
@@ -38,7 +40,21 @@ def test_residuals_follow_the_catalogue_not_the_fit(catalogue):
         update={"parameters": {**block.parameters, "bcell_kill_max": halved}})
     stale = dataclasses.replace(catalogue, therapies={**catalogue.therapies,
                                                       "quilizumab": stale_block})
-    (residual,) = [r for r in calibration_residuals(stale)
+    (residual,) = [r for r in calibration_residuals(stale, "igesweep-1")
                    if r.observation.key == "quilizumab_total_ige_week_36"]
     assert residual.simulated > 0.7
     assert not residual.agrees
+
+
+def test_a_model_without_calibrated_values_is_refused(catalogue):
+    with pytest.raises(ValueError, match="igesweep-2, igesweep-1"):
+        run_calibrations(catalogue, "lowe2009")
+
+
+def test_the_therapy_fits_of_igesweep_2_are_its_own(catalogue):
+    """Only the receptor values are shared; a PK-dependent fit names igesweep-2's block."""
+    drift = catalogue_drift(catalogue, run_calibrations(catalogue, "igesweep-2"))
+    labels = {d.label for d in drift}
+    assert "patient.crosslink_exponent" in labels
+    assert "models.igesweep-2.therapies.quilizumab.bcell_kill_max" in labels
+    assert "models.igesweep-2.therapies.ige_immunoadsorption.apheresis_ige_removal" in labels

@@ -1,5 +1,7 @@
 """Writing fitted values into the catalogue text."""
 
+import re
+
 import pytest
 import yaml
 
@@ -20,13 +22,21 @@ therapies:
   dupilumab:
     parameters:
       bcell_kill_max: {value: 0.05, unit: "1/day", source: "s", evidence: illustrative}
+models:
+  igesweep-2:
+    extends: true
+    therapies:
+      quilizumab:
+        note: "n"
+        parameters:
+          bcell_kill_max: {value: 0.0093, unit: "1/day", source: "s", evidence: calibrated}
 """
 
 
-def _result(block, name, value):
+def _result(block, name, value, model="igesweep-1"):
     obs = BY_KEY["quilizumab_total_ige_week_36"]
     return CalibrationResult(name="x", objective="o.", method="m", weakness="w: \"quoted\"",
-                             fitted=(Fitted(block, name, value, "1/day"),),
+                             fitted=(Fitted(block, name, value, "1/day", model),),
                              residuals=(Residual(obs, 0.65, "day 252"),))
 
 
@@ -46,6 +56,19 @@ def test_only_the_fitted_entry_changes():
 def test_patient_block_is_found():
     new = write_back(TEXT, [_result("patient", "crosslink_exponent", 0.83)])
     assert yaml.safe_load(new)["patient"]["parameters"]["crosslink_exponent"]["value"] == 0.83
+
+
+def test_a_fit_of_another_model_goes_to_that_model_s_block():
+    new = write_back(TEXT, [_result("quilizumab", "bcell_kill_max", 0.011, "igesweep-2")])
+    data = yaml.safe_load(new)
+    own = data["models"]["igesweep-2"]["therapies"]["quilizumab"]["parameters"]["bcell_kill_max"]
+    assert own["value"] == pytest.approx(0.011)
+    assert data["therapies"]["quilizumab"]["parameters"]["bcell_kill_max"]["value"] == 0.0092
+
+
+def test_a_model_without_the_block_is_an_error():
+    with pytest.raises(KeyError, match=re.escape("models.igesweep-2.therapies.dupilumab")):
+        write_back(TEXT, [_result("dupilumab", "bcell_kill_max", 0.05, "igesweep-2")])
 
 
 @pytest.mark.parametrize(("block", "name"), [("nope", "bcell_kill_max"),

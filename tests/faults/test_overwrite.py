@@ -62,7 +62,7 @@ def test_overwritten_sweep_keeps_the_old_store_until_the_new_one_is_complete(tmp
     assert summary.complete and summary.path == out and not staging_path(out).exists()
     new = open_sweep(out)["free_ige"].values
     assert np.all(new[:, 2:] < old[:, 2:])  # the 300 mg store replaced the 150 mg one
-    with pytest.raises(InputError, match="different sweep file"):
+    with pytest.raises(InputError, match="made with other inputs: the sweep file"):
         run_sweep(first, out, resume=True, quiet=True)
 
 

@@ -8,6 +8,7 @@ all three binding options against ``tests/reference_igesweep2.py``.
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from igesweep import load_catalogue, parse_scenario, simulate
 from igesweep.analysis.dosing_table import approved_cells
 from igesweep.resolve import resolve
+from igesweep.scenario import load_yaml
 from igesweep.solver.kernels import load_kernels
 from igesweep.validation.published import (
     PUBLISHED_IGE_NG_ML_PER_IU_ML,
@@ -184,3 +186,23 @@ def test_tmax_of_the_catalogue_ka_variability_stays_near_the_label(z, low_d, hig
                    "regimen": {"doses": [[0.0, 150.0, "sc"]]}, "times": days.tolist()})
     tmax = float(days[int(np.argmax(ds["total_drug"].values))])
     assert low_d <= tmax <= high_d, tmax
+
+
+EXAMPLES = Path(__file__).parents[2] / "config" / "examples"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in EXAMPLES.glob("*.yaml")
+                                        if load_yaml(p).get("model") == MODEL),
+                         ids=lambda p: p.stem)
+def test_example_naming_igesweep_2_matches_the_reference(path):
+    """The examples written for igesweep-2 (SC doses only) against its reference, model.md §8."""
+    scenario = parse_scenario(load_yaml(path), str(path))
+    ln = resolve(scenario, load_catalogue(), str(path))
+    assert {kind for _, kind, _ in ln.events} == {"sc"}
+    days = scenario.output_days()
+    ds = simulate(scenario)
+    expected = ref.solve(ln.values, scenario.binding, [(d, mg) for d, _, mg in ln.events], days)
+    for name, r in expected.items():
+        big = np.abs(r) > FLOOR * np.max(np.abs(r))
+        err = np.max(np.abs(ds[name].values[big] - r[big]) / np.abs(r[big]), initial=0.0)
+        assert err <= TOLERANCE, f"{name}: relative error {err:.2e}"

@@ -5,12 +5,13 @@ import pytest
 from scipy.integrate import cumulative_simpson
 
 from igesweep import simulate
-from igesweep.outputs import OUTPUT_NAMES
+from tests.models.toy import BASE
 from tests.models.toy import MODEL as TOY
 from tests.sweeps import run_sweep_mapping
 
 TOY_NAME = "tests.models.toy:MODEL"
 SCENARIO = {
+    "model": BASE.name,
     "therapy": "omalizumab",
     "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 4},
     "times": {"start": 0, "stop": 112, "step": 0.25},
@@ -25,7 +26,7 @@ def test_toy_model_keeps_the_base_outputs_and_adds_the_exposure(binding):
     base = simulate(fine)
     toy = simulate({**fine, "model": TOY_NAME})
     assert toy.attrs["model"] == TOY.name and toy.attrs["model_digest"] == TOY.digest()
-    for name in OUTPUT_NAMES:
+    for name in BASE.output_names:
         np.testing.assert_allclose(toy[name], base[name], rtol=1e-4)
     # the new state is the running integral of free IgE: Simpson's rule on the output
     t = toy["time"].values
@@ -53,5 +54,5 @@ def test_toy_model_sweeps_lane_for_lane_like_simulate(tmp_path):
             lane = ds.sel(ige_baseline_iu_ml=ige, binding=binding)
             ref = simulate({**SCENARIO, "model": TOY_NAME, "binding": binding,
                             "times": sweep["times"], "patient": {"ige_baseline_iu_ml": ige}})
-            for name in OUTPUT_NAMES:
+            for name in BASE.output_names:
                 np.testing.assert_array_equal(lane[name].values, ref[name].values)

@@ -14,13 +14,15 @@ def _calibration(relative):
                 if k not in ("role", "band")}
     return {"calibrations": [{"name": "fit_a", "objective": "o", "method": "m", "weakness": "w",
                               "fitted": [{"block": "patient", "name": "p", "value": 0.5,
-                                          "unit": "1/day"}],
+                                          "unit": "1/day", "model": "igesweep-2",
+                                          "label": "patient.p"}],
                               "residuals": [residual]}],
-            "drift": [{"block": "patient", "name": "p", "catalogue_value": 0.5 * (1 + relative),
+            "drift": [{"label": "patient.p", "catalogue_value": 0.5 * (1 + relative),
                        "fitted_value": 0.5, "evidence": "calibrated", "relative": relative}]}
 
 
-OBSERVATIONS = {"rows": [_row("a", "test", True), _row("b", "test", False, high=1e9),
+OBSERVATIONS = {"model": "igesweep-2",
+                "rows": [_row("a", "test", True), _row("b", "test", False, high=1e9),
                          _row("cal", "calibration", True), _row("inp", "input", False)],
                 "not_assessed": [{"claim": "dendritic cells", "source": "Prussin",
                                   "reason": "not modelled"}]}
@@ -34,6 +36,7 @@ def test_counts_passes_and_marks_each_row():
     assert "0.5–∞" in html and "src a [F]" in html
     assert "dendritic cells" in html and "not modelled" in html
     assert "holds every fitted value" in html
+    assert "Model <code>igesweep-2</code>" in html and "<code>patient.p</code>" in html
 
 
 def test_stale_catalogue_is_flagged():

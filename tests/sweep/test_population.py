@@ -3,9 +3,10 @@
 import math
 
 import numpy as np
+import pytest
 
 from igesweep import load_catalogue
-from igesweep.parameters import INDEX, N_PARAMETERS
+from igesweep.parameters import N_PARAMETERS, parameter_table
 from igesweep.sweep.population import (
     BLOCK,
     apply_population,
@@ -27,18 +28,21 @@ def test_subject_numbers_do_not_depend_on_how_subjects_are_split():
     assert not np.array_equal(other[0], whole[0][:10])
 
 
-def test_omalizumab_random_effects_have_the_catalogue_covariance():
+@pytest.mark.parametrize("model", ["igesweep-1", "igesweep-2"])
+def test_omalizumab_random_effects_have_the_catalogue_covariance(model):
     cat = load_catalogue()
-    var = therapy_variability(cat, "omalizumab")
-    entries = cat.therapies["omalizumab"].variability
+    var = therapy_variability(cat, "omalizumab", model)
+    table = parameter_table(model)
+    entries = cat.therapy_block("omalizumab", model).variability
     n = 200_000
-    params = np.ones((n, N_PARAMETERS))
+    params = np.ones((n, len(table.names)))
     pop = Population(n=n, seed=3)
-    apply_population(params, np.zeros(n, dtype=np.int64), np.arange(n), pop, [var])
+    apply_population(params, np.zeros(n, dtype=np.int64), np.arange(n), pop, [var],
+                     index=table.index)
     eta = np.log(params[:, var.columns])
     cov = np.cov(eta, rowvar=False)
     for k, col in enumerate(var.columns):
-        name = next(p for p, i in INDEX.items() if i == col)
+        name = table.names[col]
         e = entries[name]
         expected = e.omega2 if e.omega2 is not None else math.log1p(e.cv**2)
         assert abs(cov[k, k] / expected - 1) < 0.03, name

@@ -4,7 +4,8 @@ import logging
 
 from igesweep.catalogue import load_catalogue
 from igesweep.validation import (
-    compare_label_regimens,
+    compare_patients,
+    label_cell_patients,
     label_regimen_courses,
     plot_published_comparison,
 )
@@ -12,8 +13,11 @@ from igesweep.validation import (
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)  # noqa: F821
 grid = snakemake.params.grid  # noqa: F821
 catalogue = load_catalogue(snakemake.input.catalogue)  # noqa: F821
-table = compare_label_regimens(grid["weights_kg"], grid["ige_baseline_iu_ml"], with_steps=True,
-                               catalogue=catalogue)
+if grid["patients"] == "label_cells":
+    compared = label_cell_patients()
+else:
+    compared = [(w, ige) for ige in grid["ige_baseline_iu_ml"] for w in grid["weights_kg"]]
+table = compare_patients(compared, with_steps=True, catalogue=catalogue)
 table.to_csv(snakemake.output.table, index=False)  # noqa: F821
 patients = sorted({(float(w), float(i)) for w, i in
                    zip(table.weight_kg, table.ige_baseline_iu_ml, strict=True)},

@@ -66,8 +66,9 @@ from SALib.sample import sobol as sobol_sample
 
 from igesweep.catalogue import Catalogue
 from igesweep.errors import unknown_name_message
-from igesweep.parameters import BY_NAME, PARAMETER_NAMES
-from igesweep.sweep.population import omega2
+from igesweep.models import DEFAULT_MODEL
+from igesweep.parameters import parameter_table
+from igesweep.sweep.population import omega2, therapy_variability_entries
 
 Scale = Literal["log", "linear"]
 
@@ -85,13 +86,15 @@ class Factor:
     Attributes
     ----------
     name : str
-        Model parameter name (:data:`igesweep.parameters.PARAMETER_NAMES`).
+        Parameter name of ``model``.
     low, high : float
         Range, in the parameter's unit (``low < high``).
     scale : {"log", "linear"}
         Sampling space: uniform in ``ln p`` (needs ``low > 0``) or in ``p``.
     source : str
         Where the range comes from.
+    model : str
+        The model the parameter belongs to (:func:`igesweep.models.get_model`).
     """
 
     name: str
@@ -99,10 +102,12 @@ class Factor:
     high: float
     scale: Scale
     source: str
+    model: str = DEFAULT_MODEL
 
     def __post_init__(self) -> None:
-        if self.name not in PARAMETER_NAMES:
-            raise ValueError(unknown_name_message("parameter", self.name, PARAMETER_NAMES))
+        names = parameter_table(self.model).names
+        if self.name not in names:
+            raise ValueError(unknown_name_message(f"parameter of {self.model}", self.name, names))
         if self.scale not in ("log", "linear"):
             raise ValueError(f"{self.name}: scale must be 'log' or 'linear', got {self.scale!r}")
         if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
@@ -114,7 +119,7 @@ class Factor:
     @property
     def unit(self) -> str:
         """Unit of the parameter (and of ``low``, ``high``)."""
-        return BY_NAME[self.name].unit
+        return parameter_table(self.model).by_name[self.name].unit
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -124,8 +129,9 @@ class Factor:
         return self.low, self.high
 
 
-def typical_values(catalogue: Catalogue, therapy: str) -> dict[str, float]:
-    """Every parameter's catalogue value: patient defaults and the therapy's parameters.
+def typical_values(catalogue: Catalogue, therapy: str,
+                   model: str = DEFAULT_MODEL) -> dict[str, float]:
+    """Every parameter's catalogue value in ``model``: patient defaults and the therapy's.
 
     Parameters
     ----------
@@ -133,20 +139,22 @@ def typical_values(catalogue: Catalogue, therapy: str) -> dict[str, float]:
         The therapy catalogue.
     therapy : str
         Therapy key.
+    model : str
+        Model name.
 
     Returns
     -------
     dict of str to float
-        Values by parameter name, each in the unit of model.md §3.
+        Values by parameter name, each in the unit of the model's parameter table.
     """
     if therapy not in catalogue.therapies:
         raise ValueError(unknown_name_message("therapy", therapy, list(catalogue.therapies)))
-    return {**catalogue.patient_values(), **catalogue.therapy_values(therapy)}
+    return {**catalogue.patient_values(model), **catalogue.therapy_values(therapy, model)}
 
 
 def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: float = 2.0,
-                           extra: Mapping[str, tuple[float, float]] | None = None
-                           ) -> list[Factor]:
+                           extra: Mapping[str, tuple[float, float]] | None = None,
+                           model: str = DEFAULT_MODEL) -> list[Factor]:
     """Factors with ranges from the catalogue's published variability, plus user ranges.
 
     Parameters
@@ -164,6 +172,8 @@ def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: floa
         factor when both bounds are > 0 and ``high/low >= 10`` (:data:`LOG_RATIO`,
         a range of a decade or more), else a linear factor. A user range
         replaces the catalogue-derived range of the same parameter.
+    model : str
+        Model whose parameters (and catalogue values and variability) are used.
 
     Returns
     -------
@@ -179,13 +189,10 @@ def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: floa
     """
     if not (math.isfinite(width_sd) and width_sd > 0):
         raise ValueError(f"width_sd must be a positive number, got {width_sd!r}")
-    typical = typical_values(catalogue, therapy)
-    entries = {**catalogue.patient.variability, **catalogue.therapies[therapy].variability}
+    typical = typical_values(catalogue, therapy, model)
+    by_name = parameter_table(model).by_name
     factors: dict[str, Factor] = {}
-    for name in PARAMETER_NAMES:
-        if name not in entries:
-            continue
-        entry = entries[name]
+    for name, entry in therapy_variability_entries(catalogue, therapy, model).items():
         value = typical[name]
         if not value > 0:
             raise ValueError(f"{name}: typical value {value!r} has no log-scale range")
@@ -194,15 +201,15 @@ def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: floa
         low, high = value * math.exp(-half), value * math.exp(half)
         spread = f"omega2 {w2:g}" if entry.omega2 is not None else f"cv {entry.cv:g}"
         note = ""
-        if BY_NAME[name].fraction and high > 1.0:
+        if by_name[name].fraction and high > 1.0:
             high, note = 1.0, ", capped at 1"
         factors[name] = Factor(name, low, high, "log",
                                f"{entry.source}: typical {value:g} x exp(±{width_sd:g} omega), "
-                               f"{spread}{note}")
+                               f"{spread}{note}", model)
     for name, (low, high) in (extra or {}).items():
         low, high = float(low), float(high)
         scale: Scale = "log" if low > 0 and high > 0 and high / low >= LOG_RATIO else "linear"
-        factors[name] = Factor(name, low, high, scale, f"user range [{low:g}, {high:g}]")
+        factors[name] = Factor(name, low, high, scale, f"user range [{low:g}, {high:g}]", model)
     return list(factors.values())
 
 
@@ -273,7 +280,8 @@ def _to_sampling_space(factors: Sequence[Factor], values: np.ndarray) -> np.ndar
     return X
 
 
-def design_columns(names: Sequence[str], X: np.ndarray) -> dict[str, list[float]]:
+def design_columns(names: Sequence[str], X: np.ndarray,
+                   model: str = DEFAULT_MODEL) -> dict[str, list[float]]:
     """Design rows as a sweep file's ``design:`` section.
 
     Parameters
@@ -282,6 +290,8 @@ def design_columns(names: Sequence[str], X: np.ndarray) -> dict[str, list[float]
         Parameter name of each column (e.g. ``[f.name for f in factors]``).
     X : ndarray, shape (rows, len(names))
         Parameter values, each in its unit.
+    model : str
+        The model whose parameters the names are.
 
     Returns
     -------
@@ -291,11 +301,12 @@ def design_columns(names: Sequence[str], X: np.ndarray) -> dict[str, list[float]
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(names):
         raise ValueError(f"expected an array of shape (rows, {len(names)}), got {X.shape}")
+    table = parameter_table(model)
     columns = {}
     for j, name in enumerate(names):
-        if name not in BY_NAME:
-            raise ValueError(unknown_name_message("parameter", name, PARAMETER_NAMES))
-        section = "patient" if BY_NAME[name].group == "patient" else "therapy_params"
+        if name not in table.by_name:
+            raise ValueError(unknown_name_message(f"parameter of {model}", name, table.names))
+        section = table.section(name)
         columns[f"{section}.{name}"] = X[:, j].tolist()
     return columns
 
@@ -576,7 +587,7 @@ def _check_step(rel_step: float) -> None:
 
 
 def elasticity_design(values: Mapping[str, float], names: Sequence[str],
-                      rel_step: float = 0.01) -> np.ndarray:
+                      rel_step: float = 0.01, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Rows for central-difference elasticities.
 
     Parameters
@@ -589,6 +600,8 @@ def elasticity_design(values: Mapping[str, float], names: Sequence[str],
     rel_step : float
         Relative step h; it should stay well above the solver's relative
         tolerance (1e-6 by default), so that the difference is not noise.
+    model : str
+        The model whose fraction parameters must stay in [0, 1].
 
     Returns
     -------
@@ -605,6 +618,7 @@ def elasticity_design(values: Mapping[str, float], names: Sequence[str],
     _check_step(rel_step)
     if len(set(names)) != len(names) or not names:
         raise ValueError(f"names must be distinct and not empty, got {list(names)}")
+    by_name = parameter_table(model).by_name
     base = np.empty(len(names))
     for j, name in enumerate(names):
         if name not in values:
@@ -613,7 +627,7 @@ def elasticity_design(values: Mapping[str, float], names: Sequence[str],
         if not (math.isfinite(base[j]) and base[j] != 0):
             raise ValueError(f"{name}: a relative step needs a finite non-zero value, "
                              f"got {values[name]!r}")
-        if name in BY_NAME and BY_NAME[name].fraction and not (
+        if name in by_name and by_name[name].fraction and not (
                 0 <= base[j] * (1 - rel_step) and base[j] * (1 + rel_step) <= 1):
             raise ValueError(f"{name}: {base[j]:g} x (1 ± {rel_step:g}) leaves [0, 1]")
     rows = np.tile(base, (1 + 2 * len(names), 1))

@@ -11,13 +11,15 @@ from igesweep.simulate import simulate
 CALIBRATION_SOLVER = {"rtol": 1e-9, "atol": 1e-14}
 
 
-def total_ige_ratio(catalogue: Catalogue, therapy: str, day: float,
+def total_ige_ratio(model: str, catalogue: Catalogue, therapy: str, day: float,
                     therapy_params: Mapping[str, float], patient: Mapping[str, float],
                     apheresis_days: list[float] | None = None) -> float:
     """Total IgE at ``day`` over the patient's baseline, on the therapy's usual regimen.
 
     Parameters
     ----------
+    model : str
+        Model to run.
     catalogue : Catalogue
         Catalogue the therapy and the defaults come from.
     therapy : str
@@ -35,11 +37,12 @@ def total_ige_ratio(catalogue: Catalogue, therapy: str, day: float,
         ``total_ige(day) / ige_baseline_iu_ml``.
     """
     scenario: dict[str, object] = {
-        "therapy": therapy, "therapy_params": dict(therapy_params), "patient": dict(patient),
+        "model": model, "therapy": therapy, "therapy_params": dict(therapy_params),
+        "patient": dict(patient),
         "regimen": "usual", "times": [0.0, float(day)], "solver": CALIBRATION_SOLVER,
     }
     if apheresis_days is not None:
         scenario["apheresis_days"] = list(apheresis_days)
     ds = simulate(scenario, catalogue=catalogue)
-    baseline = {**catalogue.patient_values(), **patient}["ige_baseline_iu_ml"]
+    baseline = {**catalogue.patient_values(model), **patient}["ige_baseline_iu_ml"]
     return float(ds["total_ige"].values[-1]) / baseline

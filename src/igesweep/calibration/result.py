@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igesweep.literature import Observation
+from igesweep.models import CATALOGUE_MODEL
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,32 @@ class Fitted:
         Fitted value, in the parameter's unit.
     unit : str
         The parameter's unit.
+    model : str
+        The model the value was fitted in. A therapy's value fitted in a model
+        other than :data:`~igesweep.models.CATALOGUE_MODEL` lives in the
+        catalogue's ``models.<model>.therapies.<therapy>`` block; the patient
+        block is shared by the igesweep models.
     """
 
     block: str
     name: str
     value: float
     unit: str
+    model: str = CATALOGUE_MODEL
+
+    @property
+    def yaml_path(self) -> tuple[str, ...]:
+        """Keys from the catalogue's top level to the block holding the value."""
+        if self.block == "patient":
+            return ("patient",)
+        if self.model == CATALOGUE_MODEL:
+            return ("therapies", self.block)
+        return ("models", self.model, "therapies", self.block)
+
+    @property
+    def label(self) -> str:
+        """Catalogue path, e.g. ``models.igesweep-2.therapies.quilizumab.bcell_kill_max``."""
+        return ".".join((*self.yaml_path, self.name))
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ class CalibrationResult:
             "objective": self.objective,
             "method": self.method,
             "weakness": self.weakness,
-            "fitted": [vars(f) for f in self.fitted],
+            "fitted": [{**vars(f), "label": f.label} for f in self.fitted],
             "residuals": [
                 {"key": r.observation.key, "claim": r.observation.claim,
                  "condition": r.condition, "published": r.observation.value,

@@ -14,20 +14,20 @@ from collections.abc import Iterable
 
 from igesweep.calibration.result import CalibrationResult
 
-_BLOCK_HEADER = re.compile(r"^(  )?([A-Za-z_][A-Za-z0-9_]*):\s*$")
+_KEY_LINE = re.compile(r"^( *)[^ #\-][^:]*:")
 
 
-def _block_range(lines: list[str], block: str) -> tuple[int, int]:
-    """First and one-past-last line of the patient block or of one therapy."""
-    indent = "" if block == "patient" else "  "
-    start = next((i for i, line in enumerate(lines) if line == f"{indent}{block}:"), None)
-    if start is None:
-        raise KeyError(f"catalogue block {block!r} not found")
-    for end in range(start + 1, len(lines)):
-        m = _BLOCK_HEADER.match(lines[end])
-        if m and len(m.group(1) or "") <= len(indent):
-            return start, end
-    return start, len(lines)
+def _block_range(lines: list[str], path: tuple[str, ...]) -> tuple[int, int]:
+    """First and one-past-last line of the block at ``path`` (keys, two spaces per level)."""
+    start, end = -1, len(lines)
+    for depth, key in enumerate(path):
+        header = f"{'  ' * depth}{key}:"
+        start = next((i for i in range(start + 1, end) if lines[i].rstrip() == header), -1)
+        if start < 0:
+            raise KeyError(f"catalogue block {'.'.join(path[:depth + 1])!r} not found")
+        end = next((i for i in range(start + 1, end)
+                    if (m := _KEY_LINE.match(lines[i])) and len(m.group(1)) <= 2 * depth), end)
+    return start, end
 
 
 def _entry_line(name: str, value: float, unit: str, source: str, note: str,
@@ -73,11 +73,11 @@ def write_back(text: str, results: Iterable[CalibrationResult]) -> str:
     for result in results:
         source = "; ".join(result.sources())
         for fitted in result.fitted:
-            start, end = _block_range(lines, fitted.block)
+            start, end = _block_range(lines, fitted.yaml_path)
             pattern = re.compile(rf"^(\s+){re.escape(fitted.name)}: \{{value:")
             hit = next((i for i in range(start, end) if pattern.match(lines[i])), None)
             if hit is None:
-                raise KeyError(f"{fitted.block}.{fitted.name} not found in the catalogue")
+                raise KeyError(f"{fitted.label} not found in the catalogue")
             indent = pattern.match(lines[hit]).group(1)  # type: ignore[union-attr]
             lines[hit] = _entry_line(fitted.name, fitted.value, fitted.unit, source,
                                      calibrated_note(result), indent)

@@ -1,6 +1,7 @@
 """Models by name: one module declares each (:mod:`.declaration`); code is generated from it.
 
-``igesweep-1`` is the model of docs/model.md; ``lowe2009`` and
+``igesweep-1`` is the model of docs/model.md §1-9, ``igesweep-2`` (the default)
+that of §M2; ``lowe2009`` and
 ``hayashi2007`` are the published omalizumab–IgE models. :func:`get_model` returns a
 declaration; :func:`igesweep.solver.kernels.load_kernels` its compiled kernels.
 Besides the registered names, a model declared in any importable module is
@@ -23,7 +24,13 @@ MODEL_MODULES: dict[str, str] = {
     "hayashi2007": "igesweep.models.hayashi2007",
 }
 #: The model a scenario runs when it names none (the newest igesweep model).
-DEFAULT_MODEL = "igesweep-1"
+DEFAULT_MODEL = "igesweep-2"
+#: The model whose parameters the catalogue's top-level ``patient`` and
+#: ``therapies`` blocks hold; other models take them through ``models.<name>``
+#: blocks (docs/model.md §M2.4).
+CATALOGUE_MODEL = "igesweep-1"
+#: igesweep's own models, newest first (the others are published models, transcribed).
+IGESWEEP_MODELS = ("igesweep-2", "igesweep-1")
 
 
 def model_names() -> tuple[str, ...]:

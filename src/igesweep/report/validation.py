@@ -46,7 +46,7 @@ def calibration_html(calibration: Mapping[str, Any]) -> str:
     """One block per calibration: fitted values, objective, residuals, weakness; then drift."""
     parts = []
     for c in calibration["calibrations"]:
-        fitted = ", ".join(f"<code>{html.escape(f['block'])}.{html.escape(f['name'])}</code> = "
+        fitted = ", ".join(f"<code>{html.escape(f['label'])}</code> = "
                            f"{f['value']:.4g} {html.escape(f['unit'])}" for f in c["fitted"])
         parts.append(
             f"<h3>{html.escape(c['name'])}</h3><p>Fitted: {fitted}.<br>"
@@ -57,7 +57,7 @@ def calibration_html(calibration: Mapping[str, Any]) -> str:
     stale = [d for d in calibration["drift"]
              if abs(d["relative"]) > 1e-5 or d["evidence"] != "calibrated"]
     if stale:
-        listed = "; ".join(f"{d['block']}.{d['name']}: catalogue {d['catalogue_value']:.4g} "
+        listed = "; ".join(f"{d['label']}: catalogue {d['catalogue_value']:.4g} "
                            f"({d['evidence']}), fit {d['fitted_value']:.4g}" for d in stale)
         parts.append(f"<p><strong>The catalogue does not hold these fits</strong> (run "
                      f"<code>igesweep calibrate --write</code>): {html.escape(listed)}.</p>")
@@ -82,9 +82,11 @@ def validation_section(calibration: Mapping[str, Any], observations: Mapping[str
     tests = [r for r in rows if r["role"] == "test"]
     inputs = [r for r in rows if r["role"] == "input"]
     n_pass = sum(bool(r["agrees"]) for r in tests)
+    model = html.escape(observations["model"])
     return "".join([
         "<h3>Observations that test the model</h3>",
-        f"<p>{n_pass} of {len(tests)} agree within their bands. None of these numbers was used "
+        f"<p>Model <code>{model}</code> with the catalogue's values. "
+        f"{n_pass} of {len(tests)} agree within their bands. None of these numbers was used "
         "to set a catalogue value (those are the calibration rows further down). Each band and "
         "its reason is in <code>igesweep.literature</code>; provenance tags as in the "
         "literature dossier (F found in a source, D derived, M-H/M-M recalled).</p>",
@@ -94,8 +96,8 @@ def validation_section(calibration: Mapping[str, Any], observations: Mapping[str
         html_table(OBSERVATION_COLUMNS, _observation_rows(inputs), colour={"agrees": "pass"}),
         "<h3>Calibrations</h3><p>Observations used to fit catalogue values "
         "(<code>evidence: calibrated</code>), with the objective, the fit and its weakness. "
-        "Reproduce with <code>igesweep calibrate</code>; <code>--write</code> writes the fits "
-        "into the catalogue.</p>",
+        f"Reproduce with <code>igesweep calibrate --model {model}</code>; <code>--write</code> "
+        "writes the fits into the catalogue.</p>",
         calibration_html(calibration),
         "<h3>Observations the model cannot speak to</h3>",
         html_table(["observation", "source", "reason"],
@@ -107,7 +109,13 @@ def _grid_html(table: pd.DataFrame, model: str, quantity: str) -> str:
     grid = trough_ratio_grid(table, model, quantity)
     rows = [[f"{ige:g}", *("" if pd.isna(v) else f"{v:.2f}" for v in grid.loc[ige])]
             for ige in grid.index]
-    return html_table([f"{model}: IgE \\ kg", *(f"{w:g}" for w in grid.columns)], rows)
+    return html_table([f"{model} {quantity}: IgE \\ kg", *(f"{w:g}" for w in grid.columns)],
+                      rows)
+
+
+def _band_text(quantity: str) -> str:
+    low, high, _ = IGESWEEP2_TROUGH_BANDS[quantity]
+    return f"{low:g}–{high:g}"
 
 
 def _spread(values: pd.Series) -> str:
@@ -162,9 +170,13 @@ def published_html(table: pd.DataFrame) -> str:
         "igesweep-1's are the measured spread on the default grid, rounded outward, with the "
         "reason for that spread: they pin it against drift and say how far the single-volume "
         f"model is from Lowe; they are not limits set independently of it.</p><ul>{reasons}</ul>",
-        "<p>igesweep-2 and Hayashi 2007, trough free IgE / Lowe 2009 per patient (rows: "
-        "baseline IgE, IU/mL; columns: weight, kg; blank: the label does not dose):</p>",
+        "<p>Per patient (rows: baseline IgE, IU/mL; columns: weight, kg; blank: no patient "
+        "there or the label does not dose), trough / Lowe 2009: igesweep-2's free IgE (stated "
+        f"band {_band_text('free_ige_ng_ml')}) and total IgE (stated band "
+        f"{_band_text('total_ige_ng_ml')}), and Hayashi 2007's free IgE (the natural band "
+        "between two published models):</p>",
         _grid_html(table, "igesweep2_full", "free_ige_ng_ml"),
+        _grid_html(table, "igesweep2_full", "total_ige_ng_ml"),
         _grid_html(table, "hayashi_2007", "free_ige_ng_ml"),
         "<p>Step by step from Lowe 2009 to the catalogue entry (factor each change applies to "
         "the trough, range over the patients; the last step reproduces igesweep's QE model):"

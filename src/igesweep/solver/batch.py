@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from igesweep.models import DEFAULT_MODEL
 from igesweep.models.declaration import BINDING_CODES
 from igesweep.solver.kernels import load_kernels
 from igesweep.solver.status import N_STATS, STATUS_NON_FINITE_OUTPUT, STATUS_OK
@@ -31,7 +30,7 @@ class LaneBatch:
     Attributes
     ----------
     params : ndarray of float64, shape (n_lanes, n_parameters)
-        Parameters in :data:`igesweep.parameters.PARAMETER_NAMES` order.
+        Parameters in the packing order of ``model``'s parameter table.
     binding : ndarray of int64, shape (n_lanes,)
         ``BINDING_FULL`` or ``BINDING_QE`` per lane.
     event_day, event_mg : ndarray of float64, shape (n_lanes, max_events)
@@ -44,7 +43,8 @@ class LaneBatch:
         Strictly increasing output days, shared (one row) or per lane.
     model : str or Model
         The model every lane of the batch runs: a registered name
-        (:func:`igesweep.models.model_names`) or a declaration.
+        (:func:`igesweep.models.model_names`) or a declaration. No default:
+        the layout of ``params`` depends on it.
     """
 
     params: np.ndarray
@@ -54,7 +54,7 @@ class LaneBatch:
     event_mg: np.ndarray
     n_events: np.ndarray
     times: np.ndarray
-    model: str | Model = DEFAULT_MODEL
+    model: str | Model
 
     @property
     def n_lanes(self) -> int:

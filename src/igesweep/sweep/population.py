@@ -59,6 +59,22 @@ class TherapyVariability:
     cholesky: np.ndarray
 
 
+def therapy_variability_entries(catalogue: Catalogue, therapy: str,
+                                model: str = DEFAULT_MODEL) -> dict[str, VariabilityEntry]:
+    """The published variability of a therapy in ``model`` (patient block included).
+
+    Returns
+    -------
+    dict of str to VariabilityEntry
+        By parameter name, in ``model``'s parameter order; the therapy's entry
+        replaces the patient block's for the same parameter.
+    """
+    table = parameter_table(model)
+    block = catalogue.therapy_block(therapy, model)
+    entries = {**catalogue.patient.variability, **block.variability}
+    return {n: entries[n] for n in table.names if n in entries}
+
+
 def therapy_variability(catalogue: Catalogue, therapy: str,
                         model: str = DEFAULT_MODEL) -> TherapyVariability:
     """Covariance of a therapy's published variability in ``model`` (patient block included).
@@ -70,9 +86,8 @@ def therapy_variability(catalogue: Catalogue, therapy: str,
     """
     table = parameter_table(model)
     block = catalogue.therapy_block(therapy, model)
-    entries = {n: e for n, e in {**catalogue.patient.variability, **block.variability}.items()
-               if n in table.index}
-    names = [n for n in table.names if n in entries]
+    entries = therapy_variability_entries(catalogue, therapy, model)
+    names = list(entries)
     k = len(names)
     sd = np.array([math.sqrt(omega2(entries[n])) for n in names])
     corr = np.eye(k)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -25,10 +25,13 @@ from igesweep.store import (
     check_output_path,
     check_output_suffix,
     is_igesweep_store,
+    output_lock,
     swap_into_place,
 )
 from igesweep.sweep.compute import ChunkReport, run_chunk
 from igesweep.sweep.engine import Progress, dask_client
+from igesweep.sweep.fingerprint import changed_inputs, input_digests
+from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
 from igesweep.sweep.spec import ClusterOptions, parse_sweep
 from igesweep.sweep.store import (
@@ -36,6 +39,7 @@ from igesweep.sweep.store import (
     create_store,
     failed_lanes,
     mark_complete,
+    reset_chunks,
     store_attrs,
 )
 
@@ -112,24 +116,40 @@ def staging_path(output: Path) -> Path:
 
 
 def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
-                   overwrite: bool) -> tuple[np.ndarray, Path]:
+                   overwrite: bool, say: Callable[[str], None] = lambda _: None
+                   ) -> tuple[np.ndarray, Path]:
     """Create the template, or check the store to resume.
+
+    A store to resume must have been made with the same inputs
+    (:mod:`.fingerprint`); its done chunks are read back against their
+    checksums (:mod:`.integrity`) and any that differ are run again.
 
     Returns the chunks still to run and the store they go to: ``output``, or
     with ``--overwrite`` of an existing store its staging path, so the old
     store stays whole until the new one is complete.
     """
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digests = input_digests(plan, text)
     staging = staging_path(output)
     if resume and (output.exists() or staging.exists()):
         target = staging if staging.exists() else output
         if not is_igesweep_store(target):
             raise InputError([(OUTPUT_OPTION,
                                 f"{target} is not an igesweep store; cannot resume it")])
-        attrs = store_attrs(target)
-        if attrs.get("sweep_sha256") != digest:
-            raise InputError([("--resume", f"{target} was made by a different sweep file "
-                                           "(sweep_sha256 differs); cannot resume it")])
+        changed = changed_inputs(store_attrs(target), digests)
+        if changed:
+            raise InputError([("--resume", f"{target} was made with other inputs: "
+                                           f"{'; '.join(changed)} changed since, and resuming "
+                                           "would mix lanes computed both ways. Resume with "
+                                           "the inputs it was made with, or start again with "
+                                           "--overwrite")])
+        try:
+            check = verify_store(target)
+        except ValueError as err:
+            raise InputError([(OUTPUT_OPTION, str(err))]) from None
+        if check.bad:
+            say(f"{len(check.bad):,} chunks differ from their checksums (damaged on disk): "
+                "running them again")
+            reset_chunks(target, list(check.bad))
         return np.flatnonzero(~chunks_done(target)), target
     target = output
     if output.exists() or output.is_symlink():
@@ -138,7 +158,7 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
                                               "continue it or --overwrite to replace it")])
         check_output_path(output, overwrite=True)
         target = staging
-    attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario)}
+    attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario), **digests}
     attrs["metric_target_free_ige_ng_ml"] = plan.sweep.scenario.metrics.target_free_ige_ng_ml
     model = get_model(plan.sweep.model)
     attrs["model"] = model.name
@@ -214,35 +234,37 @@ def run_sweep(
                            f"limit of {limit} GB; raise the limit or pass --allow-large")],
                          str(sweep_path))
     check_output_suffix(output)
-    if resume and not output.exists() and not staging_path(output).exists():
-        say(f"no store at {output} to resume: starting a new one")
-    pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite)
-    t0 = time.perf_counter()
-    if pending.size:
-        if resume:
-            say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
-        _warm_up(plan)
-        lanes_left = sum(plan.chunk_lanes(int(c)) for c in pending)
-        with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
-                         n_workers=n_workers) as client:
-            say(f"dask dashboard: {client.dashboard_link}")
-            progress = Progress(lanes_left, quiet=quiet, stream=stream)
-            plan_future = client.scatter(plan, broadcast=True)
-            futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
-                                     key=f"igesweep-chunk-{int(c)}", pure=False)
-                       for c in pending]
-            for future in as_completed(futures):
-                report: ChunkReport = future.result()
-                progress.update(report.n_lanes)
-    done = chunks_done(target)
-    complete = bool(done.all())
-    if complete:
-        mark_complete(target)
-        if target != output:
-            swap_into_place(target, output)
-    elif target != output:
-        say(f"the new store is in {target} until complete (run again with --resume); "
-            f"{output} is unchanged")
+    with output_lock(output):
+        if resume and not output.exists() and not staging_path(output).exists():
+            say(f"no store at {output} to resume: starting a new one")
+        pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite,
+                                         say=say)
+        t0 = time.perf_counter()
+        if pending.size:
+            if resume:
+                say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
+            _warm_up(plan)
+            lanes_left = sum(plan.chunk_lanes(int(c)) for c in pending)
+            with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
+                             n_workers=n_workers) as client:
+                say(f"dask dashboard: {client.dashboard_link}")
+                progress = Progress(lanes_left, quiet=quiet, stream=stream)
+                plan_future = client.scatter(plan, broadcast=True)
+                futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
+                                         key=f"igesweep-chunk-{int(c)}", pure=False)
+                           for c in pending]
+                for future in as_completed(futures):
+                    report: ChunkReport = future.result()
+                    progress.update(report.n_lanes)
+        done = chunks_done(target)
+        complete = bool(done.all())
+        if complete:
+            mark_complete(target)
+            if target != output:
+                swap_into_place(target, output)
+        elif target != output:
+            say(f"the new store is in {target} until complete (run again with --resume); "
+                f"{output} is unchanged")
     n_failed = failed_lanes(output if complete else target)
     seconds = time.perf_counter() - t0
     state = "complete" if complete else f"incomplete ({int(done.sum())}/{done.size} chunks)"

@@ -97,10 +97,16 @@ class Covariate(_Model):
         return given[0]
 
 
+#: Bounds on size-like sweep inputs, checked before anything of that size is built (the
+#: store-size check then bounds their product).
+MAX_SUBJECTS = 100_000_000
+MAX_GRID_VALUES = 10_000_000
+
+
 class Population(_Model):
     """A virtual population drawn per grid point (model.md §10)."""
 
-    n: Annotated[int, Strict(), Field(ge=1)]
+    n: Annotated[int, Strict(), Field(ge=1, le=MAX_SUBJECTS)]
     seed: Annotated[int, Strict(), Field(ge=0)]
     variability: bool = True
     covariates: dict[str, Covariate] = {}
@@ -109,7 +115,7 @@ class Population(_Model):
 class Uncertainty(_Model):
     """Typical-value sets drawn from the published standard errors: the ``draw`` dimension."""
 
-    n: Annotated[int, Strict(), Field(ge=1)]
+    n: Annotated[int, Strict(), Field(ge=1, le=MAX_SUBJECTS)]
     seed: Annotated[int, Strict(), Field(ge=0)]
 
 
@@ -266,9 +272,12 @@ def _expand(key: str, spec: Any) -> tuple[list[Any], str | None]:
         if c <= 0 or b <= a:
             return [], "range needs start < stop and step > 0 (stop excluded)"
         n = math.ceil((b - a) / c - 1e-12)
+        if n > MAX_GRID_VALUES:
+            return [], f"range gives {n:,} values; at most {MAX_GRID_VALUES:,} per grid key"
         return [a + i * c for i in range(n)], None
-    if not (isinstance(c, int) and c >= 1):
-        return [], f"{kind}: the number of values must be a whole number >= 1"
+    if not (isinstance(c, int) and 1 <= c <= MAX_GRID_VALUES):
+        return [], (f"{kind}: the number of values must be a whole number from 1 to "
+                    f"{MAX_GRID_VALUES:,}")
     if kind == "linspace":
         return np.linspace(a, b, c).tolist(), None
     if a <= 0 or b <= 0:

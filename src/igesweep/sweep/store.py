@@ -2,10 +2,12 @@
 
 Layout: lane dimensions (grid keys, then ``subject``), then ``time``. The
 template (coordinates, attributes, encoding, empty arrays) is written before
-any lane runs. Each task then writes whole chunks of its own region and last
-sets its entry of ``chunk_done`` (a variable with one zarr chunk per sweep
-chunk), so no two tasks ever touch the same zarr chunk. The store's
-``igesweep_complete`` attribute turns ``"true"`` only when every chunk is done.
+any lane runs. Each task then writes whole chunks of its own region, their
+checksums, and last its entry of ``bookkeeping/chunk_done`` (one zarr chunk
+per sweep chunk), so no two tasks ever touch the same zarr chunk. The
+bookkeeping is a zarr group of its own, outside the dataset a user opens. The
+store's ``igesweep_complete`` attribute turns ``"true"`` only when every chunk
+is done.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from igesweep.attributes import status_attrs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
+from igesweep.sweep.integrity import CHECKSUM, CHECKSUM_VARIABLES, CHUNK_DONE, chunk_digests
 from igesweep.sweep.plan import SweepPlan
 
 COMPLETE_ATTR = "igesweep_complete"
 #: Status of a lane whose chunk has not run yet (the zarr fill value of ``status``).
 NOT_RUN = -1
-CHUNK_DONE = "chunk_done"
 
 
 def varying_parameters(plan: SweepPlan) -> list[str]:
@@ -104,10 +106,9 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
                                {"units": p.unit, "long_name": f"{p.description} (per lane)"})
         ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
                                         "_FillValue": np.nan}
-    ds[CHUNK_DONE] = ("chunk", da.zeros(plan.n_chunks, dtype=np.int8, chunks=1),
-                      {"long_name": "1 once the chunk's lanes are written", "units": "1"})
-    ds[CHUNK_DONE].encoding = {"chunks": (1,)}
     ds.attrs.update(attrs)
+    ds.attrs[CHECKSUM_VARIABLES] = json.dumps(
+        sorted(n for n, v in ds.data_vars.items() if v.dims[:len(lane_dims)] == lane_dims))
     ds.attrs.update({
         COMPLETE_ATTR: "false",
         "n_lanes": plan.n_lanes,
@@ -120,8 +121,17 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
 
 def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
     """Write the template: metadata and coordinates, no lane data."""
-    template(plan, attrs).to_zarr(path, mode="w-", zarr_format=3, consolidated=False,
-                                  compute=False)
+    ds = template(plan, attrs)
+    ds.to_zarr(path, mode="w-", zarr_format=3, consolidated=False, compute=False)
+    group = zarr.open_group(str(path), mode="r+")
+    n_checked = len(json.loads(ds.attrs[CHECKSUM_VARIABLES]))
+    done = group.create_array(CHUNK_DONE, shape=(plan.n_chunks,), chunks=(1,), dtype="int8",
+                              fill_value=0)
+    done.attrs.update({"long_name": "1 once the chunk's lanes are written"})
+    checksum = group.create_array(CHECKSUM, shape=(plan.n_chunks, n_checked),
+                                  chunks=(1, n_checked), dtype="uint64", fill_value=0)
+    checksum.attrs.update({"long_name": "BLAKE2b-64 digest of each stored variable's chunk "
+                                        "as written, columns as checksum_variables"})
 
 
 def chunks_done(path: Path) -> np.ndarray:
@@ -135,13 +145,23 @@ def store_attrs(path: Path) -> dict[str, Any]:
 
 
 def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray]) -> None:
-    """Write one chunk's arrays into its region, then mark the chunk done."""
+    """Write one chunk's arrays into its region and their digests, then mark the chunk done."""
     region = plan.chunk_region(chunk)
     group = zarr.open_group(str(path), mode="r+")
     for name, values in arrays.items():
         arr = group[name]
         arr[region + (slice(None),) * (arr.ndim - len(region))] = values
+    names = json.loads(group.attrs[CHECKSUM_VARIABLES])
+    group[CHECKSUM][chunk, :] = chunk_digests(group, names, arrays)
     group[CHUNK_DONE][chunk] = 1
+
+
+def reset_chunks(path: Path, chunks: list[int]) -> None:
+    """Mark chunks not done (their values failed verification) and the store incomplete."""
+    group = zarr.open_group(str(path), mode="r+")
+    group.attrs[COMPLETE_ATTR] = "false"
+    for chunk in chunks:
+        group[CHUNK_DONE][chunk] = 0
 
 
 def mark_complete(path: Path) -> None:

@@ -18,6 +18,8 @@
 
 from igesweep.validation.comparison import (
     compare_label_regimens,
+    compare_patients,
+    label_cell_patients,
     label_regimen_courses,
     patient_courses,
     summarise_courses,
@@ -39,8 +41,10 @@ __all__ = [
     "STEP_NAMES",
     "PublishedParameters",
     "compare_label_regimens",
+    "compare_patients",
     "hayashi_2007",
     "ige_iu_ml_to_published_ng_ml",
+    "label_cell_patients",
     "label_regimen_courses",
     "lowe_2009",
     "lowe_to_catalogue_steps",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igesweep.analysis.dosing_table import label_regimen
+from igesweep.analysis.dosing_table import approved_cells, label_regimen
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.models.igesweep2 import IGE_NG_ML_PER_IU_ML_2
 from igesweep.simulate import simulate
@@ -267,20 +267,32 @@ def summarise_courses(courses: Mapping[str, pd.DataFrame],
     return pd.DataFrame(rows)
 
 
+def label_cell_patients() -> list[tuple[float, float]]:
+    """``(weight kg, baseline IgE IU/mL)`` at the centre of every approved US label cell."""
+    return [(0.5 * (c.weight_low_kg + c.weight_high_kg), 0.5 * (c.ige_low_iu_ml + c.ige_high_iu_ml))
+            for c in approved_cells()]
+
+
 def compare_label_regimens(weights_kg: Sequence[float] = DEFAULT_WEIGHTS_KG,
-                           ige_baselines_iu_ml: Sequence[float] = DEFAULT_IGE_IU_ML, *,
-                           stop_day: float = DEFAULT_STOP_DAY,
-                           trough_days: Sequence[float] = DEFAULT_TROUGH_DAYS,
-                           with_steps: bool = False,
-                           catalogue: Catalogue | None = None) -> pd.DataFrame:
+                           ige_baselines_iu_ml: Sequence[float] = DEFAULT_IGE_IU_ML,
+                           **options: Any) -> pd.DataFrame:
+    """:func:`compare_patients` on every weight paired with every baseline IgE."""
+    return compare_patients([(w, ige) for ige in ige_baselines_iu_ml for w in weights_kg],
+                            **options)
+
+
+def compare_patients(patients: Sequence[tuple[float, float]], *,
+                     stop_day: float = DEFAULT_STOP_DAY,
+                     trough_days: Sequence[float] = DEFAULT_TROUGH_DAYS,
+                     with_steps: bool = False,
+                     catalogue: Catalogue | None = None) -> pd.DataFrame:
     """Compare igesweep's omalizumab with the published models on the label regimens.
 
     Parameters
     ----------
-    weights_kg : sequence of float
-        Body weights (kg) of the typical patients.
-    ige_baselines_iu_ml : sequence of float
-        Pre-treatment total IgE (IU/mL); each pairs with every weight.
+    patients : sequence of (float, float)
+        Body weight (kg) and pre-treatment total IgE (IU/mL) of each typical
+        patient (e.g. :func:`label_cell_patients`).
     stop_day : float
         Horizon (days).
     trough_days : sequence of float
@@ -300,20 +312,19 @@ def compare_label_regimens(weights_kg: Sequence[float] = DEFAULT_WEIGHTS_KG,
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     frames = []
-    for ige in ige_baselines_iu_ml:
-        for weight in weights_kg:
-            regimen = label_regimen(ige, weight)
-            if regimen is None:
-                continue
-            dose_mg, interval_days = regimen
-            courses = patient_courses(weight, ige, dose_mg, interval_days, stop_day=stop_day,
-                                      with_steps=with_steps, catalogue=cat)
-            summary = summarise_courses(courses, trough_days)
-            summary.insert(0, "interval_days", interval_days)
-            summary.insert(0, "dose_mg", dose_mg)
-            summary.insert(0, "ige_baseline_iu_ml", float(ige))
-            summary.insert(0, "weight_kg", float(weight))
-            frames.append(summary)
+    for weight, ige in patients:
+        regimen = label_regimen(ige, weight)
+        if regimen is None:
+            continue
+        dose_mg, interval_days = regimen
+        courses = patient_courses(weight, ige, dose_mg, interval_days, stop_day=stop_day,
+                                  with_steps=with_steps, catalogue=cat)
+        summary = summarise_courses(courses, trough_days)
+        summary.insert(0, "interval_days", interval_days)
+        summary.insert(0, "dose_mg", dose_mg)
+        summary.insert(0, "ige_baseline_iu_ml", float(ige))
+        summary.insert(0, "weight_kg", float(weight))
+        frames.append(summary)
     return pd.concat(frames, ignore_index=True)
 
 

@@ -1,5 +1,8 @@
 """Step by step from Lowe 2009 to the catalogue's omalizumab entry, to attribute their differences.
 
+The entry is igesweep-1's (:data:`igesweep.models.CATALOGUE_MODEL`): igesweep-2
+takes Lowe's structure, so the steps explain the gap igesweep-2 closes.
+
 Each step changes one structural choice of the published model into
 igesweep's, cumulatively, inside the published quasi-equilibrium solver of
 :mod:`igesweep.validation.published`. The last step is igesweep's omalizumab
@@ -41,6 +44,7 @@ import math
 from dataclasses import replace
 
 from igesweep.catalogue import Catalogue
+from igesweep.models import CATALOGUE_MODEL
 from igesweep.units import IGE_MW_KDA, ige_iu_ml_to_nm
 from igesweep.validation.published import (
     PublishedParameters,
@@ -81,8 +85,8 @@ def lowe_to_catalogue_steps(weight_kg: float, ige_baseline_iu_ml: float,
     dict of str to PublishedParameters
         Keyed by :data:`STEP_NAMES`, in order; each step's ``model`` is its name.
     """
-    drug = catalogue.therapy_values("omalizumab")
-    patient = catalogue.patient_values()
+    drug = catalogue.therapy_values("omalizumab", CATALOGUE_MODEL)
+    patient = catalogue.patient_values(CATALOGUE_MODEL)
     w = weight_kg / 70.0
     f = drug["bioavailability"]
 
