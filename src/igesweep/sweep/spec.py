@@ -334,6 +334,9 @@ def _check_grid(base: dict[str, Any], grid: Mapping[str, Any], models: tuple[str
             continue
         seen: set[str] = set()
         for i, v in enumerate(values):
+            if v is None:
+                problems.append((f"{path}[{i}]", "null is not a grid value (in a scenario it "
+                                                 "means 'the default'); give the value"))
             token = repr(v)
             if token in seen:
                 problems.append((f"{path}[{i}]", f"duplicate value {v!r}"))
