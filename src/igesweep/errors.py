@@ -29,16 +29,35 @@ class InputError(Exception):
         return head + ":\n  " + "\n  ".join(lines)
 
 
+#: Allowed names listed in full up to this many; beyond, the closest ones and a count.
+LISTED_NAMES = 15
+
+
 def suggest(name: str, allowed: Iterable[str]) -> str:
-    """Return ``"did you mean 'x'? "`` for the closest allowed name, or ``""``."""
+    """Return ``"did you mean 'x'? "`` for the closest allowed name, or ``""``.
+
+    A name the given one begins (``dose`` -> ``dose_mg``) comes first, the
+    shortest such; then the closest by similarity.
+    """
     allowed = list(allowed)
-    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
+    close = sorted((a for a in allowed if name and a.startswith(name)), key=len)[:1]
     if not close:
-        close = [a for a in allowed if a.startswith(name) or name.startswith(a)][:1]
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
+    if not close:
+        close = [a for a in allowed if name.startswith(a)][:1]
     return f"did you mean '{close[0]}'? " if close else ""
 
 
 def unknown_name_message(kind: str, name: str, allowed: Iterable[str]) -> str:
-    """Message for an unknown key or value, with a suggestion and the allowed names."""
+    """Message for an unknown key or value, with a suggestion and the allowed names.
+
+    Up to :data:`LISTED_NAMES` names are listed; a longer list gives the
+    closest few and how many there are.
+    """
     allowed = sorted(allowed)
-    return f"unknown {kind} '{name}'; {suggest(name, allowed)}allowed: {', '.join(allowed)}"
+    if len(allowed) <= LISTED_NAMES:
+        listed = ", ".join(allowed)
+    else:
+        near = difflib.get_close_matches(name, allowed, n=6, cutoff=0.0)
+        listed = f"{', '.join(near)} and {len(allowed) - len(near)} more"
+    return f"unknown {kind} '{name}'; {suggest(name, allowed)}allowed: {listed}"

@@ -3,8 +3,10 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +23,21 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
 
 
-@pytest.fixture(scope="module")
-def workflow_run(tmp_path_factory):
-    """A copy of the workflow run once on the tiny configuration."""
+def workflow_copy(tmp_path_factory) -> Path:
+    """A copy of the workflow's files (Snakefile, rules, config, profiles)."""
     work = tmp_path_factory.mktemp("workflow")
     shutil.copy(ROOT / "Snakefile", work)
     shutil.copytree(ROOT / "workflow", work / "workflow",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "config", work / "config")
+    shutil.copytree(ROOT / "profiles", work / "profiles")
+    return work
+
+
+@pytest.fixture(scope="module")
+def workflow_run(tmp_path_factory):
+    """A copy of the workflow run once on the tiny configuration."""
+    work = workflow_copy(tmp_path_factory)
     proc = snakemake(work)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return work
@@ -104,3 +113,26 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
     pixels = imread(shot)
     assert pixels.shape[0] > 500 and pixels.shape[1] > 500
     assert float(np.std(pixels[..., :3])) > 0.05, "the page renders blank"
+
+
+@pytest.mark.xdist_group("workflow")
+def test_a_killed_workflow_completes_with_a_plain_rerun(tmp_path_factory):
+    """SIGKILL while a sweep job runs, then the plain command again (issue 11, item 8): the
+    default profile is loaded, incomplete jobs are rerun, and no stale lock blocks the run."""
+    work = workflow_copy(tmp_path_factory)
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY)]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    sweep_log = work / "logs" / "run_sweep"
+    try:
+        deadline = time.monotonic() + 600
+        while not (sweep_log.is_dir() and any(sweep_log.iterdir())):
+            assert proc.poll() is None, "the workflow ended before any sweep job started"
+            assert time.monotonic() < deadline, "no sweep job started within 10 minutes"
+            time.sleep(0.2)   # polling a condition, not waiting for one
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    again = snakemake(work)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert (work / "results" / "report.html").stat().st_size > 50_000
