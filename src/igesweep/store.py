@@ -8,11 +8,13 @@ import os
 import shutil
 import socket
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import xarray as xr
+import zarr
 
 from igesweep.errors import InputError
 
@@ -73,6 +75,19 @@ def check_output_path(path: str | Path, *, overwrite: bool) -> Path:
     return path
 
 
+def consolidate(path: str | Path) -> None:
+    """Write the store's consolidated metadata, so ``xarray.open_zarr`` reads one document.
+
+    Without it every plain ``open_zarr`` warns and lists the store. Zarr-python warns
+    that consolidated metadata is not yet in the zarr v3 specification; it is an
+    optional copy (readers without it read the ordinary metadata), so that warning
+    is silenced here.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+        zarr.consolidate_metadata(str(path))
+
+
 def write_dataset(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a dataset as a zarr v3 store, atomically.
 
@@ -90,6 +105,7 @@ def write_dataset(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) 
     tmp = _temporary_sibling(path, "tmp")
     try:
         ds.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=False)
+        consolidate(tmp)
         swap_into_place(tmp, path)
     finally:
         if tmp.exists():

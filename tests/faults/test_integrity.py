@@ -7,17 +7,19 @@ damage here is done to the real files of a real store; the commands run as
 subprocesses.
 """
 
-import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
+import xarray as xr
 import yaml
 import zarr
 
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.integrity import digest, verify_store
+from igesweep.sweep.run import _prepare_store, load_plan
 
 SWEEP = {"therapy": "omalizumab",
          "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -110,5 +112,28 @@ def test_the_digest_sees_one_changed_value_and_every_nan_alike():
 
 def test_the_store_lists_the_variables_it_checks(store):
     _, out, _ = store
-    names = json.loads(zarr.open_group(str(out), mode="r").attrs["checksum_variables"])
+    names = zarr.open_group(str(out), mode="r").attrs["checksum_variables"]
     assert {"free_ige", "status", "n_steps", "trough_free_ige"} <= set(names)
+
+
+def test_a_complete_store_opens_without_warnings_and_with_native_attributes(store):
+    """Store hygiene (issue 11, item 10): consolidated metadata, lists and numbers as such."""
+    _, out, _ = store
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = xr.open_zarr(out)
+    assert ds.attrs["igesweep_complete"] == "true"
+    assert ds.attrs["lane_dims"] == ["ige_baseline_iu_ml", "weight_kg"]   # keys as dumped
+    assert isinstance(ds.attrs["solver_rtol"], float) and isinstance(ds.attrs["n_lanes"], int)
+    assert "chunk_done" not in ds.variables and "chunk" not in ds.dims
+
+
+def test_a_repaired_store_is_consolidated_as_it_is(store):
+    """The consolidated copy follows the store: incomplete while a damaged chunk reruns."""
+    sweep, out, _ = store
+    chunk_files(out, "status")[0].unlink()
+    plan, text = load_plan(sweep, None)
+    _prepare_store(plan, text, out, resume=True, overwrite=False)
+    assert xr.open_zarr(out, consolidated=True).attrs["igesweep_complete"] == "false"
+    assert run_sweep(sweep, out, n_workers=1, resume=True, quiet=True).complete
+    assert xr.open_zarr(out, consolidated=True).attrs["igesweep_complete"] == "true"

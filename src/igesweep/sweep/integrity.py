@@ -11,7 +11,6 @@ alike). Verifying reads each done chunk back and compares.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,11 +90,11 @@ def verify_store(path: str | Path) -> Verification:
         cannot be read: the store is damaged beyond a chunk.
     """
     try:
-        group = zarr.open_group(str(path), mode="r")
+        group = zarr.open_group(str(path), mode="r", use_consolidated=False)
         attrs = dict(group.attrs)
-        names = json.loads(attrs[CHECKSUM_VARIABLES])
-        lane_dims = json.loads(attrs["lane_dims"])
-        chunks = tuple(json.loads(attrs["chunk_shape"]))
+        names = list(attrs[CHECKSUM_VARIABLES])
+        lane_dims = list(attrs["lane_dims"])
+        chunks = tuple(int(c) for c in attrs["chunk_shape"])
         done = group[CHUNK_DONE][:] == 1
         recorded = group[CHECKSUM][:]
     except (KeyError, ValueError, TypeError, OSError) as err:

@@ -7,12 +7,12 @@ checksums, and last its entry of ``bookkeeping/chunk_done`` (one zarr chunk
 per sweep chunk), so no two tasks ever touch the same zarr chunk. The
 bookkeeping is a zarr group of its own, outside the dataset a user opens. The
 store's ``igesweep_complete`` attribute turns ``"true"`` only when every chunk
-is done.
+is done. The store's own code reads its metadata, never the consolidated copy
+(written for readers when the store is complete), so damage to it is seen.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from igesweep.attributes import status_attrs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
+from igesweep.store import consolidate
 from igesweep.sweep.integrity import CHECKSUM, CHECKSUM_VARIABLES, CHUNK_DONE, chunk_digests
 from igesweep.sweep.plan import SweepPlan
 
@@ -107,13 +108,13 @@ def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
         ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
                                         "_FillValue": np.nan}
     ds.attrs.update(attrs)
-    ds.attrs[CHECKSUM_VARIABLES] = json.dumps(
-        sorted(n for n, v in ds.data_vars.items() if v.dims[:len(lane_dims)] == lane_dims))
+    ds.attrs[CHECKSUM_VARIABLES] = sorted(
+        n for n, v in ds.data_vars.items() if v.dims[:len(lane_dims)] == lane_dims)
     ds.attrs.update({
         COMPLETE_ATTR: "false",
         "n_lanes": plan.n_lanes,
-        "lane_dims": json.dumps(list(lane_dims)),
-        "chunk_shape": json.dumps(list(chunks)),
+        "lane_dims": list(lane_dims),
+        "chunk_shape": list(chunks),
         "n_chunks": plan.n_chunks,
     })
     return ds
@@ -123,8 +124,8 @@ def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
     """Write the template: metadata and coordinates, no lane data."""
     ds = template(plan, attrs)
     ds.to_zarr(path, mode="w-", zarr_format=3, consolidated=False, compute=False)
-    group = zarr.open_group(str(path), mode="r+")
-    n_checked = len(json.loads(ds.attrs[CHECKSUM_VARIABLES]))
+    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
+    n_checked = len(ds.attrs[CHECKSUM_VARIABLES])
     done = group.create_array(CHUNK_DONE, shape=(plan.n_chunks,), chunks=(1,), dtype="int8",
                               fill_value=0)
     done.attrs.update({"long_name": "1 once the chunk's lanes are written"})
@@ -141,33 +142,35 @@ def chunks_done(path: Path) -> np.ndarray:
 
 def store_attrs(path: Path) -> dict[str, Any]:
     """The store's global attributes."""
-    return dict(zarr.open_group(str(path), mode="r").attrs)
+    return dict(zarr.open_group(str(path), mode="r", use_consolidated=False).attrs)
 
 
 def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray]) -> None:
     """Write one chunk's arrays into its region and their digests, then mark the chunk done."""
     region = plan.chunk_region(chunk)
-    group = zarr.open_group(str(path), mode="r+")
+    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
     for name, values in arrays.items():
         arr = group[name]
         arr[region + (slice(None),) * (arr.ndim - len(region))] = values
-    names = json.loads(group.attrs[CHECKSUM_VARIABLES])
+    names = list(group.attrs[CHECKSUM_VARIABLES])
     group[CHECKSUM][chunk, :] = chunk_digests(group, names, arrays)
     group[CHUNK_DONE][chunk] = 1
 
 
 def reset_chunks(path: Path, chunks: list[int]) -> None:
     """Mark chunks not done (their values failed verification) and the store incomplete."""
-    group = zarr.open_group(str(path), mode="r+")
+    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
     group.attrs[COMPLETE_ATTR] = "false"
     for chunk in chunks:
         group[CHUNK_DONE][chunk] = 0
+    consolidate(path)
 
 
 def mark_complete(path: Path) -> None:
-    """Set the completion attribute (call only when every chunk is done)."""
-    group = zarr.open_group(str(path), mode="r+")
+    """Set the completion attribute (call only when every chunk is done) and consolidate."""
+    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
     group.attrs[COMPLETE_ATTR] = "true"
+    consolidate(path)
 
 
 def is_complete(path: Path) -> bool:
