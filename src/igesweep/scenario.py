@@ -91,8 +91,9 @@ class RepeatingRegimen(_Model):
             raise ValueError("give exactly one of n_doses or until_day")
         if self.until_day is not None and self.until_day < self.start_day:
             raise ValueError(f"until_day ({self.until_day}) is before start_day ({self.start_day})")
-        if self.n_repeats() > MAX_DOSES:
-            raise ValueError(f"the regimen gives {self.n_repeats():,} doses; at most "
+        n = self.n_repeats()
+        if n > MAX_DOSES:
+            raise ValueError(f"the regimen gives {n:,} doses; at most "
                              f"{MAX_DOSES:,} (check interval_days, n_doses and until_day)")
         return self
 
@@ -134,9 +135,9 @@ class TimeGrid(_Model):
     def _ordered(self) -> TimeGrid:
         if not self.stop > self.start:
             raise ValueError(f"stop ({self.stop}) must be greater than start ({self.start})")
-        if self.count() > MAX_OUTPUT_TIMES:
-            raise ValueError(f"{self.count():,} output times; at most {MAX_OUTPUT_TIMES:,} "
-                             "(check step)")
+        n = self.count()
+        if n > MAX_OUTPUT_TIMES:
+            raise ValueError(f"{n:,} output times; at most {MAX_OUTPUT_TIMES:,} (check step)")
         return self
 
     def count(self) -> int:

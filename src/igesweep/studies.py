@@ -163,17 +163,18 @@ def _design_sweep(cfg: Mapping[str, Any], shared: Mapping[str, Any], names: list
     from igesweep.analysis.sensitivity import design_columns
 
     days = cfg["days"]
+    model = _model(cfg)
     base = _base(shared, cfg["therapy"])
     for name in names:
         base["patient"].pop(name, None)
     return {
         **base,
-        "model": _model(cfg),
+        "model": model,
         "regimen": {"route": "sc", "dose_mg": cfg["dose_mg"], "interval_days": 28,
                     "until_day": days},
         "times": _times(days, cfg["output_step_days"]),
         "metrics": {**base["metrics"], "window_days": [days - 84, days]},
-        "design": design_columns(names, rows, _model(cfg)),
+        "design": design_columns(names, rows, model),
         "output": {"variables": ["free_ige"]},
     }
 

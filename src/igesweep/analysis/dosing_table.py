@@ -86,6 +86,16 @@ class Cell:
         return self.dose_mg is not None
 
     @property
+    def centre_ige_iu_ml(self) -> float:
+        """Middle of the cell's IgE range (IU/mL): the cell's typical patient."""
+        return 0.5 * (self.ige_low_iu_ml + self.ige_high_iu_ml)
+
+    @property
+    def centre_weight_kg(self) -> float:
+        """Middle of the cell's weight range (kg): the cell's typical patient."""
+        return 0.5 * (self.weight_low_kg + self.weight_high_kg)
+
+    @property
     def ige_label(self) -> str:
         """IgE range as the table writes it, e.g. ``">100–200"`` (IU/mL)."""
         sign = "≥" if self.ige_low_iu_ml == IGE_EDGES_IU_ML[0] else ">"

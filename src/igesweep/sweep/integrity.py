@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from igesweep.sweep.plan import chunk_region
+
 #: The zarr group of a sweep store holding its bookkeeping (not part of the dataset
 #: ``xarray.open_zarr`` gives): ``chunk_done`` and ``chunk_checksum``.
 BOOKKEEPING = "bookkeeping"
@@ -42,15 +44,6 @@ def chunk_digests(group: zarr.Group, names: list[str],
                   values: Mapping[str, np.ndarray]) -> np.ndarray:
     """Digests of one chunk's arrays, in ``names`` order, with each array's stored dtype."""
     return np.array([digest(values[n], group[n].dtype) for n in names], dtype=np.uint64)
-
-
-def chunk_region(chunk: int, shape: tuple[int, ...], chunks: tuple[int, ...]
-                 ) -> tuple[slice, ...]:
-    """The lane region of chunk number ``chunk`` (C order over the chunk grid)."""
-    grid = tuple(-(-s // c) for s, c in zip(shape, chunks, strict=True))
-    index = np.unravel_index(chunk, grid)
-    return tuple(slice(i * c, min((i + 1) * c, s))
-                 for i, c, s in zip(index, chunks, shape, strict=True))
 
 
 @dataclass

@@ -33,6 +33,19 @@ TARGET_CHUNK_BYTES = 8 * 2**20
 MIN_CHUNKS = 16
 
 
+def chunk_grid(shape: tuple[int, ...], chunks: tuple[int, ...]) -> tuple[int, ...]:
+    """Number of chunks along each lane dimension of a lane array of ``shape``."""
+    return tuple(-(-s // c) for s, c in zip(shape, chunks, strict=True))
+
+
+def chunk_region(chunk: int, shape: tuple[int, ...], chunks: tuple[int, ...]
+                 ) -> tuple[slice, ...]:
+    """Slices over the lane dimensions of chunk number ``chunk`` (C order over the chunk grid)."""
+    index = np.unravel_index(chunk, chunk_grid(shape, chunks))
+    return tuple(slice(i * c, min((i + 1) * c, s))
+                 for i, c, s in zip(index, chunks, shape, strict=True))
+
+
 @dataclass(frozen=True)
 class Dimension:
     """A lane dimension of the result: grid key, ``draw`` or ``subject``."""
@@ -91,7 +104,7 @@ class SweepPlan:
     @property
     def chunk_grid(self) -> tuple[int, ...]:
         """Number of chunks along each lane dimension."""
-        return tuple(-(-s // c) for s, c in zip(self.shape, self.chunks, strict=True))
+        return chunk_grid(self.shape, self.chunks)
 
     @property
     def n_chunks(self) -> int:
@@ -100,9 +113,7 @@ class SweepPlan:
 
     def chunk_region(self, chunk: int) -> tuple[slice, ...]:
         """Slices over lane dimensions of chunk number ``chunk`` (C order)."""
-        index = np.unravel_index(chunk, self.chunk_grid)
-        return tuple(slice(i * c, min((i + 1) * c, s))
-                     for i, c, s in zip(index, self.chunks, self.shape, strict=True))
+        return chunk_region(chunk, self.shape, self.chunks)
 
     def chunk_lanes(self, chunk: int) -> int:
         """Number of lanes in chunk number ``chunk``."""

@@ -269,8 +269,7 @@ def summarise_courses(courses: Mapping[str, pd.DataFrame],
 
 def label_cell_patients() -> list[tuple[float, float]]:
     """``(weight kg, baseline IgE IU/mL)`` at the centre of every approved US label cell."""
-    return [(0.5 * (c.weight_low_kg + c.weight_high_kg), 0.5 * (c.ige_low_iu_ml + c.ige_high_iu_ml))
-            for c in approved_cells()]
+    return [(c.centre_weight_kg, c.centre_ige_iu_ml) for c in approved_cells()]
 
 
 def compare_label_regimens(weights_kg: Sequence[float] = DEFAULT_WEIGHTS_KG,

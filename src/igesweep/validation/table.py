@@ -97,20 +97,6 @@ KNOWN_DISAGREEMENTS: dict[str, dict[str, str]] = {"igesweep-1": _IGESWEEP1_DISAG
 
 
 
-def _run(model: str, catalogue: Catalogue, scenario: Mapping[str, Any]) -> xr.Dataset:
-    ds = simulate({"model": model, **scenario}, catalogue=catalogue)
-    if int(ds["status"]) != 0:
-        raise RuntimeError(f"integration failed for validation scenario {scenario}")
-    return ds
-
-
-def _single_dose(model: str, catalogue: Catalogue, therapy: str, dose_mg: float,
-                 days: np.ndarray, patient: Mapping[str, float] | None = None) -> xr.Dataset:
-    return _run(model, catalogue, {"therapy": therapy, "patient": dict(patient or {}),
-                            "regimen": {"doses": [[0.0, dose_mg, "sc"]]},
-                            "times": [float(t) for t in days]})
-
-
 def _total_drug_nm(ds: xr.Dataset) -> np.ndarray:
     return ds["free_drug"].values * 1000.0 / ds.attrs["mw_kda"] + ds["complex"].values
 
@@ -124,12 +110,8 @@ def _terminal_half_life(ds: xr.Dataset, first_day: float, last_day: float) -> fl
 
 def _cell_patients() -> list[tuple[dict[str, float], float, float]]:
     """(patient, dose mg, interval days) at the centre of each approved US table cell."""
-    out = []
-    for c in approved_cells():
-        patient = {"ige_baseline_iu_ml": 0.5 * (c.ige_low_iu_ml + c.ige_high_iu_ml),
-                   "weight_kg": 0.5 * (c.weight_low_kg + c.weight_high_kg)}
-        out.append((patient, float(c.dose_mg or 0), float(c.interval_days or 0)))
-    return out
+    return [({"ige_baseline_iu_ml": c.centre_ige_iu_ml, "weight_kg": c.centre_weight_kg},
+             float(c.dose_mg or 0), float(c.interval_days or 0)) for c in approved_cells()]
 
 
 class _Rows:
@@ -142,11 +124,16 @@ class _Rows:
         self.ng_ml_per_iu_ml = NG_ML_PER_IU_ML[model]
 
     def _run(self, scenario: Mapping[str, Any]) -> xr.Dataset:
-        return _run(self.model, self.catalogue, scenario)
+        ds = simulate({"model": self.model, **scenario}, catalogue=self.catalogue)
+        if int(ds["status"]) != 0:
+            raise RuntimeError(f"integration failed for validation scenario {scenario}")
+        return ds
 
     def _single_dose(self, therapy: str, dose_mg: float, days: np.ndarray,
                      patient: Mapping[str, float] | None = None) -> xr.Dataset:
-        return _single_dose(self.model, self.catalogue, therapy, dose_mg, days, patient)
+        return self._run({"therapy": therapy, "patient": dict(patient or {}),
+                          "regimen": {"doses": [[0.0, dose_mg, "sc"]]},
+                          "times": [float(t) for t in days]})
 
     def _omalizumab(self) -> dict[str, float]:
         return self.catalogue.therapy_values("omalizumab", self.model)
@@ -167,7 +154,7 @@ class _Rows:
     @cache  # noqa: B019 - one instance per table; the cache dies with it
     def _usual_omalizumab(self) -> xr.Dataset:
         return self._run({"therapy": "omalizumab", "regimen": "usual",
-                                     "times": {"start": 0, "stop": 1100, "step": 1}})
+                          "times": {"start": 0, "stop": 1100, "step": 1}})
 
     def _last_usual_dose_day(self) -> float:
         ds = self._usual_omalizumab()
@@ -201,7 +188,7 @@ class _Rows:
 
     def ige_half_life_hayashi(self) -> tuple[float, str]:
         ds = self._run({"therapy": "ige_immunoadsorption", "regimen": "usual",
-                                   "apheresis_days": [0.0], "times": np.arange(0, 15.0).tolist()})
+                        "apheresis_days": [0.0], "times": np.arange(0, 15.0).tolist()})
         deficit = 1.0 - ds["total_ige"].values / self.patient["ige_baseline_iu_ml"]
         slope = np.polyfit(ds["time"].values[1:], np.log(deficit[1:]), 1)[0]
         return float(np.log(2.0) / -slope), "recovery after one immunoadsorption session"
@@ -349,7 +336,7 @@ class _Rows:
 
     def immunoadsorption_children(self) -> tuple[float, str]:
         ds = self._run({"therapy": "ige_immunoadsorption", "regimen": "usual",
-                                   "apheresis_days": [0.0, 1.0, 2.0], "times": [2.0]})
+                        "apheresis_days": [0.0, 1.0, 2.0], "times": [2.0]})
         return (self.patient["ige_baseline_iu_ml"] / ds["total_ige"].item(),
                 "sessions on days 0, 1, 2; right after the third")
 
