@@ -15,7 +15,9 @@ from scipy.integrate import solve_ivp
 
 NG_PER_IU = 2.42
 MW_IGE = 190.0
-STATES = ("A", "D", "Dp", "E", "C", "R", "RE", "RD", "B", "M")
+POPULATIONS = ("basophil", "mast_cell")
+STATES = ("A", "D", "Dp", "E", "C", "B",
+          *(f"{x}_{p}" for p in POPULATIONS for x in ("R", "RE", "RX", "RD", "M")))
 
 
 class Lane:
@@ -42,12 +44,26 @@ class Lane:
         ige_volume_l = v["ige_volume_l"] * w ** v["ige_volume_wt_exp"]
         self.ksyne = production_nmol_day / ige_volume_l
         self.ke = self.ksyne / self.E0
-        self.koffr = v["fceri_kon"] * v["fceri_kd_nm"]
         self.koffrd = v["fceri_drug_kon"] * v["fceri_drug_kd_nm"]
-        ratio = v["fceri_kon"] * self.E0 / (self.koffr + v["fceri_kint_bound"])
-        self.R0 = v["fceri_baseline_per_cell"] / (1.0 + ratio)
-        self.RE0 = v["fceri_baseline_per_cell"] - self.R0
-        self.ksynr = v["fceri_kint_free"] * self.R0 + v["fceri_kint_bound"] * self.RE0
+        self.koffx = v["bound_ige_kon"] * v["bound_ige_kd_nm"]
+        # §M2.8: per population, baseline receptors from baseline IgE, synthesis from them
+        self.cells = {}
+        for pop in POPULATIONS:
+            turnover = v[f"{pop}_turnover"]
+            rtot0 = v[f"{pop}_fceri_per_cell"] * g ** v["fceri_ige_exp"]
+            kb = v["fceri_kint_bound"] + turnover
+            ratio = v["fceri_kon"] * self.E0 / (v["fceri_ige_koff"] + kb)
+            r0 = rtot0 / (1.0 + ratio)
+            re0 = rtot0 - r0
+            ksyn = (v["fceri_kint_free"] + turnover) * r0 + kb * re0
+            self.cells[pop] = {"rtot0": rtot0, "r0": r0, "re0": re0, "ksyn": ksyn,
+                               "turnover": turnover}
+
+    def initial(self) -> np.ndarray:
+        """The untreated steady state."""
+        cells = [x for pop in POPULATIONS for x in (self.cells[pop]["r0"], self.cells[pop][
+            "re0"], 0.0, 0.0, 1.0)]
+        return np.array([0.0, 0.0, 0.0, self.E0, 0.0, 1.0, *cells])
 
     def constant(self, drug_total: float, ige_total: float) -> float:
         """K(t) of §M2.2 (plus kelC/kon under qss)."""
@@ -70,9 +86,14 @@ class Lane:
         c = (s - math.sqrt(s * s - 4.0 * dt * et)) / 2.0  # tight tolerance: direct root is fine
         return dt - c, et - c, c
 
+    def bridged(self, targets: float) -> float:
+        """Share of drug held by one target that holds a second one too (§M2.9)."""
+        x = (self.v["valency"] - 1.0) * self.v["surface_crosslink_k"] * targets
+        return x / (1.0 + x)
+
     def rhs(self, _t: float, y: np.ndarray) -> np.ndarray:
         v = self.v
-        a, dp, r, re, rd, b, m = y[0], y[2], y[5], y[6], y[7], y[8], y[9]
+        a, dp, b = y[0], y[2], y[5]
         d, e, c = self.species(y)
         kill_b = v["bcell_kill_max"] * d / (v["bcell_kill_ec50_nm"] + d) if v[
             "bcell_kill_max"] > 0 else 0.0
@@ -82,7 +103,7 @@ class Lane:
         absorbed = v["bioavailability"] * v["ka"] * a / self.V
         dd = absorbed - self.kel * d - self.k12 * (d - dp)
         de = prod - self.ke * e
-        dy = np.zeros(10)
+        dy = np.zeros(len(STATES))
         if self.binding == "full":
             bind = v["kon"] * d * e - v["kon"] * self.constant(d + c, e + c) * c
             dy[1], dy[3], dy[4] = dd - bind, de - bind, bind - self.kelc * c
@@ -90,20 +111,32 @@ class Lane:
             dy[1], dy[3] = dd - self.kelc * c, de - self.kelc * c
         dy[0] = -v["ka"] * a
         dy[2] = self.k21 * (d - dp)
-        fe, fd = v["fceri_kon"] * e * r, v["fceri_drug_kon"] * d * r
-        dy[5] = (self.ksynr - v["fceri_kint_free"] * r - fe + self.koffr * re - fd
-                 + self.koffrd * rd)
-        dy[6] = fe - (self.koffr + v["fceri_kint_bound"]) * re
-        dy[7] = fd - (self.koffrd + v["fceri_kint_bound"]) * rd
-        dy[8] = v["bcell_turnover"] * (1 - b) - kill_b * b
-        dy[9] = v["effector_turnover"] * (1 - m) - kill_m * m
+        dy[5] = v["bcell_turnover"] * (1 - b) - kill_b * b
+        koff, kb = v["fceri_ige_koff"], v["fceri_kint_bound"]
+        for k, pop in enumerate(POPULATIONS):
+            i = 6 + 5 * k
+            r, re, rx, rd, m = y[i:i + 5]
+            cell = self.cells[pop]
+            renew = cell["turnover"] / m
+            fe = v["fceri_kon"] * e * r - koff * re
+            fx = v["bound_ige_kon"] * d * re - self.koffx * rx
+            fd = v["fceri_drug_kon"] * d * r - self.koffrd * rd
+            extra_x = self.bridged(re) * v["crosslink_kint"]
+            extra_d = self.bridged(r) * v["crosslink_kint"]
+            dy[i] = (cell["ksyn"] - (v["fceri_kint_free"] + renew) * r - fe - fd
+                     + koff * rx)
+            dy[i + 1] = fe - fx - (kb + renew) * re
+            dy[i + 2] = fx - koff * rx - (kb + extra_x + renew) * rx
+            dy[i + 3] = fd - (kb + extra_d + renew) * rd
+            dy[i + 4] = cell["turnover"] * (1 - m) - kill_m * m
         return dy
 
     def jacobian(self, t: float, y: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """Central differences of :meth:`rhs` (Radau needs the Jacobian only for its
         Newton iterations, not for its accuracy; SciPy's own differences overflow here)."""
-        jac = np.empty((10, 10))
-        for j in range(10):
+        n = len(STATES)
+        jac = np.empty((n, n))
+        for j in range(n):
             h = 1e-7 * max(abs(y[j]), scale[j])
             up, down = y.copy(), y.copy()
             up[j] += h
@@ -114,21 +147,33 @@ class Lane:
     def outputs(self, y: np.ndarray) -> dict[str, float]:
         d, e, c = self.species(y)
         serum_c = c * self.V / self.VC
-        total_r = y[5] + y[6] + y[7]
-        return {"free_ige": MW_IGE * e, "total_ige": (e + serum_c) * MW_IGE / NG_PER_IU,
-                "free_drug": d * self.v["mw_kda"] / 1000, "complex": serum_c,
-                "total_drug": (d + serum_c) * self.v["mw_kda"] / 1000,
-                "fceri_total": total_r, "fceri_occupancy": y[6] / total_r}
+        out = {"free_ige": MW_IGE * e, "total_ige": (e + serum_c) * MW_IGE / NG_PER_IU,
+               "free_drug": d * self.v["mw_kda"] / 1000, "complex": serum_c,
+               "total_drug": (d + serum_c) * self.v["mw_kda"] / 1000, "bcell_pool": y[5]}
+        hazards = []
+        for k, pop in enumerate(POPULATIONS):
+            r, re, rx, rd, m = y[6 + 5 * k:11 + 5 * k]
+            total = r + re + rx + rd
+            fold = (self.cells[pop]["re0"] / (re + rx)) ** self.v["crosslink_exponent"]
+            pairs = self.bridged(re) * rx + self.bridged(r) * rd
+            hazards.append(pairs / self.v["trigger_crosslinks_per_cell"])
+            out.update({f"{pop}_fceri_total": total, f"{pop}_fceri_occupancy": (re + rx) / total,
+                        f"{pop}_threshold_fold": fold, f"{pop}_pool": m,
+                        f"{pop}_response": m / fold, f"{pop}_crosslink_hazard": hazards[-1]})
+        out["threshold_fold"] = out["mast_cell_threshold_fold"]
+        out["crosslink_hazard"] = max(hazards)
+        return out
 
 
 def solve(values: Mapping[str, float], binding: str, doses: Sequence[tuple[float, float]],
           days: np.ndarray) -> dict[str, np.ndarray]:
     """Outputs at ``days`` for SC ``doses`` (day, mg), Radau rtol 1e-10, restarted at doses."""
     lane = Lane(values, binding)
-    y = np.array([0.0, 0.0, 0.0, lane.E0, 0.0, lane.R0, lane.RE0, 0.0, 1.0, 1.0])
-    scale = np.array([1.0, 1.0 / lane.V, 1.0 / lane.V, lane.E0, lane.E0, 1e5, 1e5, 1e5, 1.0,
-                      1.0]) * np.array([max(mg for _, mg in doses) * 1000 / values["mw_kda"]
-                                        if doses else 1.0] * 3 + [1.0] * 7)
+    y = lane.initial()
+    dose_nmol = max(mg for _, mg in doses) * 1000 / values["mw_kda"] if doses else 1.0
+    cells = [x for pop in POPULATIONS for x in [lane.cells[pop]["rtot0"]] * 4 + [1.0]]
+    scale = np.array([dose_nmol, dose_nmol / lane.V, dose_nmol / lane.V, lane.E0, lane.E0, 1.0,
+                      *cells])
     by_day: dict[float, float] = {}
     for day, mg in doses:
         by_day[day] = by_day.get(day, 0.0) + mg

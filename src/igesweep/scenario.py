@@ -62,6 +62,9 @@ def _override_model(name: str, table: ParameterTable, names: tuple[str, ...]) ->
             bounds = {}
         if p.fraction:
             bounds["le"] = 1.0
+        if p.minimum is not None:
+            bounds = {**bounds, "ge": p.minimum}
+            bounds.pop("gt", None)
         fields[n] = (
             Annotated[float, Strict(), AllowInfNan(False), Field(**bounds)] | None,
             Field(default=None, description=f"{p.description} ({p.unit})"),

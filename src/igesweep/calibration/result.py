@@ -26,8 +26,8 @@ class Fitted:
     model : str
         The model the value was fitted in. A therapy's value fitted in a model
         other than :data:`~igesweep.models.CATALOGUE_MODEL` lives in the
-        catalogue's ``models.<model>.therapies.<therapy>`` block; the patient
-        block is shared by the igesweep models.
+        catalogue's ``models.<model>.therapies.<therapy>`` block, a patient
+        value in ``models.<model>.patient``.
     """
 
     block: str
@@ -39,10 +39,10 @@ class Fitted:
     @property
     def yaml_path(self) -> tuple[str, ...]:
         """Keys from the catalogue's top level to the block holding the value."""
-        if self.block == "patient":
-            return ("patient",)
         if self.model == CATALOGUE_MODEL:
-            return ("therapies", self.block)
+            return ("patient",) if self.block == "patient" else ("therapies", self.block)
+        if self.block == "patient":
+            return ("models", self.model, "patient")
         return ("models", self.model, "therapies", self.block)
 
     @property

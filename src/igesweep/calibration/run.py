@@ -52,9 +52,9 @@ def run_calibrations(catalogue: Catalogue, model: str = DEFAULT_MODEL
         raise ValueError(f"model {model!r} has no calibrated values; allowed: "
                          f"{', '.join(IGESWEEP_MODELS)}")
     patient = catalogue.patient_values(model)
-    receptors = fit_fceri_loss(patient)
+    receptors = fit_fceri_loss(patient, model)
     patient.update({f.name: f.value for f in receptors.fitted})
-    return [receptors, fit_crosslink_exponent(patient), fit_quilizumab(model, catalogue),
+    return [receptors, fit_crosslink_exponent(patient, model), fit_quilizumab(model, catalogue),
             fit_dupilumab(model, catalogue), fit_immunoadsorption(model, catalogue)]
 
 
@@ -65,7 +65,7 @@ def calibration_residuals(catalogue: Catalogue, model: str = DEFAULT_MODEL) -> l
     these show what the catalogue (possibly not yet updated) reproduces.
     """
     patient = catalogue.patient_values(model)
-    return [*fceri_loss_residuals(patient), *crosslink_residuals(patient),
+    return [*fceri_loss_residuals(patient, model), *crosslink_residuals(patient, model),
             production_residual(model, catalogue, "quilizumab", QUILIZUMAB_DAY, QUILIZUMAB_KEY),
             production_residual(model, catalogue, "dupilumab", DUPILUMAB_DAY, DUPILUMAB_KEY),
             immunoadsorption_residual(model, catalogue)]

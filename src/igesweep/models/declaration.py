@@ -59,6 +59,8 @@ class Parameter:
         The value must lie in ``[0, 1]``.
     signed : bool
         Any finite value is admissible (covariate exponents).
+    minimum : float or None
+        Smallest admissible value, where it is above 0 (a valency is at least 1).
     """
 
     name: str
@@ -68,6 +70,7 @@ class Parameter:
     positive: bool = False
     fraction: bool = False
     signed: bool = False
+    minimum: float | None = None
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -403,6 +406,8 @@ def check_values(model: Model, values: Mapping[str, float]) -> list[tuple[str, s
             problems.append((p.name, f"must be >= 0, got {v!r}"))
         elif p.fraction and v > 1:
             problems.append((p.name, f"must lie in [0, 1], got {v!r}"))
+        elif p.minimum is not None and v < p.minimum:
+            problems.append((p.name, f"must be >= {p.minimum:g}, got {v!r}"))
     for rate, constant in model.constraints:
         if values[rate] > 0 and not values[constant] > 0:
             problems.append((constant, f"must be > 0 when {rate} > 0, got {values[constant]!r}"))

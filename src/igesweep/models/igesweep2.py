@@ -1,9 +1,9 @@
-"""``igesweep-2``: igesweep-1 with IgE production, binding and volumes as published (model.md §M2).
+"""``igesweep-2``: IgE production, binding and volumes as published; two effector populations.
 
-Everything of :mod:`igesweep.models.igesweep1` (states, events, receptor,
-B-cell and effector mechanisms), changed in four places where the published
-omalizumab population models say so (Lowe 2009, Br J Clin Pharmacol
-68:61-76, doi:10.1111/j.1365-2125.2009.03401.x, Table 3):
+:mod:`igesweep.models.igesweep1`'s drug, IgE and B-cell mechanisms and its
+events, changed in four places where the published omalizumab population
+models say so (Lowe 2009, Br J Clin Pharmacol 68:61-76,
+doi:10.1111/j.1365-2125.2009.03401.x, Table 3):
 
 1. IgE production per patient from Lowe's covariate model, the IgE
    elimination rate derived from it so the untreated steady state is the
@@ -12,7 +12,12 @@ omalizumab population models say so (Lowe 2009, Br J Clin Pharmacol
    dependence on the molar ratio of the totals, and a third binding option,
    ``qss`` (Gibiansky et al. 2008);
 3. the complex in its own volume, with weight exponents of its own;
-4. 1 IU/mL = 2.42 ng/mL (WHO 75/502, the published models' conversion).
+4. 1 IU/mL = 2.42 ng/mL (WHO 75/502, the published models' conversion);
+
+and igesweep-1's single effector pool replaced by basophils and mast cells,
+each with receptors that follow the patient's baseline IgE, cell renewal,
+drugs on cell-bound IgE or FcεRI and the cross-link hazard (model.md
+§M2.8-§M2.9; :mod:`igesweep.models.effector`).
 
 The complex state ``C`` is the complex amount per litre of the drug's volume
 ``V``, so that binding conserves ``D + C`` and ``E + C``; its serum
@@ -25,6 +30,7 @@ from dataclasses import replace
 
 import sympy as sp
 
+from igesweep.models import effector as cells
 from igesweep.models import igesweep1 as one
 from igesweep.models.declaration import (
     Derived,
@@ -68,11 +74,14 @@ NEW_THERAPY: tuple[Parameter, ...] = (
 
 
 def _parameters() -> tuple[Parameter, ...]:
-    patient = [p for p in one.PARAMETERS if p.group == "patient" and p.name != "ige_half_life_d"]
+    patient = [p for p in one.PARAMETERS if p.group == "patient" and p.name not in _REPLACED]
     therapy = [p for p in one.PARAMETERS if p.group == "therapy"]
-    return (*patient, *NEW_PATIENT, *therapy, *NEW_THERAPY)
+    return (*patient, *NEW_PATIENT, *cells.PATIENT, *therapy, *NEW_THERAPY, *cells.THERAPY)
 
 
+#: igesweep-1 parameters igesweep-2 replaces (§M2.1, §M2.8).
+_REPLACED = frozenset({"ige_half_life_d", "fceri_baseline_per_cell", "fceri_kd_nm",
+                       "effector_turnover"})
 PARAMETERS = _parameters()
 P = {p.name: p.symbol for p in PARAMETERS}
 
@@ -104,41 +113,58 @@ NEW_DERIVED: tuple[Derived, ...] = (
     Derived("ke", _s["ksyne"] / _s["e0"], "1/day",
             "free-IgE elimination rate: the untreated steady state is the baseline"),
 )
+
+# -- states: igesweep-1's drug, IgE and B-cell states, then the two effector populations -------
+_KEPT = ("A", "D", "Dp", "E", "C", "B")
+_ONE_STATES = {s.name: s for s in one.STATES}
+A, D, Dp, E, C, B = (_ONE_STATES[n].symbol for n in _KEPT)
+_CELLS = tuple(cells.declare(pop, E=E, D=D, e0=_s["e0"], g=_s["g"])
+               for pop in cells.POPULATIONS)
+
 DERIVED: tuple[Derived, ...] = (
     _ONE["w"],
     Derived("g", NG_PER_IU * P["ige_baseline_iu_ml"] / IGE_REF, "1",
             "baseline IgE relative to 365 ng/mL"),
     *(_ONE[n] for n in ("v", "vp", "cl_scale", "fka_v", "kel", "k12", "k21")),
     *NEW_DERIVED,
-    *(_ONE[n] for n in ("koffr", "koffrd", "re_r_ratio", "r0", "re0", "ksynr")),
+    *cells.SHARED_DERIVED,
+    *(d for c in _CELLS for d in c.derived),
 )
 Q = {d.name: d.symbol for d in DERIVED}
 
-# -- states: igesweep-1's (their expressions name the same symbols: e0, v, ...) --------------
-STATES = tuple(
-    replace(s, description="drug–IgE complex, amount per litre of V") if s.name == "C" else s
-    for s in one.STATES)
-A, D, Dp, E, C, R, RE, RD, B, M = (s.symbol for s in STATES)
+STATES = (
+    *(replace(_ONE_STATES[n], description="drug–IgE complex, amount per litre of V")
+      if n == "C" else _ONE_STATES[n] for n in _KEPT),
+    *(s for c in _CELLS for s in c.states),
+)
 
 _bind = P["kon"] * D * E - Q["koff0"] * ratio_dissociation(C, D + C, E + C, P["kd_ratio_exp"])
-RHS = {**one.RHS, **one.binding_equations(_bind, Q["kelc"])}
+RHS = {**{s: one.RHS[s] for s in (A, Dp, B)}, **one.binding_equations(_bind, Q["kelc"]),
+       **{k: v for c in _CELLS for k, v in c.rhs.items()}}
 
 _serum_complex = C * Q["v"] / Q["vc"]
-#: Outputs that read the complex in serum concentration (§M2.4); the rest are igesweep-1's.
-_SERUM = {
-    "total_ige": Output("total_ige", (E + _serum_complex) / IU_TO_NM, "IU/mL",
-                        "total serum IgE (free + drug-bound)"),
-    "complex": Output("complex", _serum_complex, "nM", "drug–IgE complex in serum"),
-}
-_total_drug = Output("total_drug", (D + _serum_complex) * P["mw_kda"] / 1000, "ug/mL",
-                     "total drug in serum (free + IgE-bound)")
-_after_complex = one.MODEL.output_names.index("complex") + 1
-OUTPUTS = (*(_SERUM.get(o.name, o) for o in one.OUTPUTS[:_after_complex]), _total_drug,
-           *one.OUTPUTS[_after_complex:])
+#: Serum outputs (§M2.4), the B-cell pool, then each population's and the clinical readouts.
+_ONE_OUT = {o.name: o for o in one.OUTPUTS}
+OUTPUTS = (
+    _ONE_OUT["free_ige"],
+    Output("total_ige", (E + _serum_complex) / IU_TO_NM, "IU/mL",
+           "total serum IgE (free + drug-bound)"),
+    _ONE_OUT["free_drug"],
+    Output("complex", _serum_complex, "nM", "drug–IgE complex in serum"),
+    Output("total_drug", (D + _serum_complex) * P["mw_kda"] / 1000, "ug/mL",
+           "total drug in serum (free + IgE-bound)"),
+    _ONE_OUT["bcell_pool"],
+    *(o for c in _CELLS for o in c.outputs),
+    Output("threshold_fold", _CELLS[1].threshold_fold, "1",
+           "allergen activation threshold relative to untreated: the mast cells' (clinical)"),
+    Output("crosslink_hazard", sp.Max(_CELLS[0].hazard, _CELLS[1].hazard), "1",
+           "drug-bridged FcεRI pairs per cell relative to the triggering number, the larger "
+           "of the two populations' (>= 1: predicted degranulation)"),
+)
 
 MODEL = Model(
     name="igesweep-2",
-    title="anti-IgE receptor-occupancy model with published IgE production and binding",
+    title="anti-IgE model with published IgE production and binding, basophils and mast cells",
     source="docs/model.md §M2; Lowe et al., Br J Clin Pharmacol 2009;68:61-76, "
            "doi:10.1111/j.1365-2125.2009.03401.x",
     parameters=PARAMETERS,
@@ -150,7 +176,7 @@ MODEL = Model(
     pre_event_output="free_ige",
     binding=ReversibleBinding(ligand=D, target=E, complex=C, kon=P["kon"], kd=Q["k0"],
                               kd_ratio_exp=P["kd_ratio_exp"], qss_addend=Q["kss_add"]),
-    constraints=one.MODEL.constraints,
+    constraints=(*one.MODEL.constraints, *cells.CONSTRAINTS),
     constants=CONSTANTS,
     stiffness_keys=("ige_baseline_iu_ml", "weight_kg"),
 )
