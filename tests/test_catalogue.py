@@ -12,7 +12,7 @@ from igesweep.parameters import PATIENT_PARAMETERS, THERAPY_PARAMETERS
 THERAPIES = {
     "omalizumab", "cmab007", "ligelizumab", "medi4212", "anti_ige_scfv", "xmab7195",
     "quilizumab", "bispecific_ige_cd3", "anti_fceri_fab_micelles", "ctla4_fce",
-    "ige_immunoadsorption", "dupilumab",
+    "ige_immunoadsorption", "dupilumab", "strategy_b_bivalent_anti_ige",
 }
 
 

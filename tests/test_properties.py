@@ -31,6 +31,13 @@ RANGES_2 = {
     "ige_production_wt_exp": (0.0, 1.2), "ige_production_ige_exp": (0.0, 1.0),
     "ige_volume_wt_exp": (0.0, 1.2), "complex_v_l": (1.0, 20.0), "complex_v_wt_exp": (0.0, 1.2),
     "complex_cl_wt_exp": (0.0, 1.2), "kd_ige_exp": (0.0, 0.5), "kd_ratio_exp": (0.0, 0.3),
+    # effector cells (§M2.8-§M2.9)
+    "fceri_ige_koff": (0.005, 2.0), "fceri_ige_exp": (0.0, 1.0),
+    "trigger_crosslinks_per_cell": (10.0, 1e5), "basophil_fceri_per_cell": (1e3, 1e6),
+    "basophil_turnover": (0.0, 1.0), "mast_cell_fceri_per_cell": (1e3, 1e6),
+    "mast_cell_turnover": (0.0, 0.1), "bound_ige_kon": (0.0, 100.0),
+    "bound_ige_kd_nm": (0.01, 20.0), "valency": (1.0, 20.0),
+    "surface_crosslink_k": (0.0, 1e-2), "crosslink_kint": (0.0, 10.0),
 }
 
 

@@ -52,9 +52,10 @@ def test_a_model_without_calibrated_values_is_refused(catalogue):
 
 
 def test_the_therapy_fits_of_igesweep_2_are_its_own(catalogue):
-    """Only the receptor values are shared; a PK-dependent fit names igesweep-2's block."""
+    """Every igesweep-2 fit names igesweep-2's block: its receptor module differs (§M2.8)."""
     drift = catalogue_drift(catalogue, run_calibrations(catalogue, "igesweep-2"))
     labels = {d.label for d in drift}
-    assert "patient.crosslink_exponent" in labels
+    assert "models.igesweep-2.patient.crosslink_exponent" in labels
+    assert "models.igesweep-2.patient.fceri_kint_free" in labels
     assert "models.igesweep-2.therapies.quilizumab.bcell_kill_max" in labels
     assert "models.igesweep-2.therapies.ige_immunoadsorption.apheresis_ige_removal" in labels

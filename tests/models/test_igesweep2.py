@@ -15,6 +15,7 @@ import pytest
 
 from igesweep import load_catalogue, parse_scenario, simulate
 from igesweep.analysis.dosing_table import approved_cells
+from igesweep.models import get_model
 from igesweep.resolve import resolve
 from igesweep.scenario import load_yaml
 from igesweep.solver.kernels import load_kernels
@@ -28,14 +29,19 @@ from tests import reference_igesweep2 as ref
 from tests.test_accuracy import FLOOR, TOLERANCE
 
 MODEL = "igesweep-2"
-THERAPIES = ("omalizumab", "ligelizumab", "medi4212", "quilizumab", "xmab7195")  # SC therapies
+THERAPIES = ("omalizumab", "ligelizumab", "medi4212", "quilizumab", "xmab7195",
+             "strategy_b_bivalent_anti_ige")  # SC therapies
+#: IV therapies on the cells (§M2.9), given SC here (the reference doses SC): the scFv on
+#: cell-bound IgE (monovalent), the micelles on FcεRI (multivalent, killing), CTLA4-Fcε.
+CELL_THERAPIES = ("anti_ige_scfv", "anti_fceri_fab_micelles", "ctla4_fce")
 
 
 def lane(therapy="omalizumab", binding="full", weight_kg=70.0, ige_iu_ml=300.0, doses=(),
-         times=(0.0, 1.0)):
+         times=(0.0, 1.0), therapy_params=None):
     return resolve(parse_scenario({
         "model": MODEL, "therapy": therapy, "binding": binding,
         "patient": {"weight_kg": weight_kg, "ige_baseline_iu_ml": ige_iu_ml},
+        "therapy_params": therapy_params or {},
         "regimen": {"doses": [[d, mg, "sc"] for d, mg in doses]}, "times": list(times)}),
         load_catalogue())
 
@@ -61,14 +67,13 @@ def test_ige_half_life_follows_lowe_production_as_documented(ige_iu_ml, half_lif
     assert math.log(2) / r[k.K_ke] == pytest.approx(half_life_d, abs=0.005)
 
 
-@pytest.mark.parametrize("binding", ["full", "qe", "qss"])
-@pytest.mark.parametrize("therapy", THERAPIES)
-def test_matches_the_independent_reference_to_section_8(therapy, binding):
+def _check_against_reference(therapy, binding, therapy_params=None, mg=300.0):
     days = np.arange(0.0, 113.0, 1.0)
-    doses = sc_regimen(300.0, 28.0, 112.0)
-    ln = lane(therapy, binding, 80.0, 450.0, doses, days.tolist())
+    doses = sc_regimen(mg, 28.0, 112.0)
+    ln = lane(therapy, binding, 80.0, 450.0, doses, days.tolist(), therapy_params)
     ds = simulate({"model": MODEL, "therapy": therapy, "binding": binding,
                    "patient": {"weight_kg": 80.0, "ige_baseline_iu_ml": 450.0},
+                   "therapy_params": therapy_params or {},
                    "regimen": {"doses": [[d, mg, "sc"] for d, mg in doses]},
                    "times": days.tolist()})
     assert int(ds["status"]) == 0
@@ -77,6 +82,23 @@ def test_matches_the_independent_reference_to_section_8(therapy, binding):
         big = np.abs(r) > FLOOR * np.max(np.abs(r))
         err = np.max(np.abs(ds[name].values[big] - r[big]) / np.abs(r[big]), initial=0.0)
         assert err <= TOLERANCE, f"{name}: relative error {err:.2e}"
+
+
+@pytest.mark.parametrize("binding", ["full", "qe", "qss"])
+@pytest.mark.parametrize("therapy", THERAPIES)
+def test_matches_the_independent_reference_to_section_8(therapy, binding):
+    _check_against_reference(therapy, binding)
+
+
+@pytest.mark.parametrize("therapy", CELL_THERAPIES)
+def test_drugs_on_the_cells_match_the_independent_reference(therapy):
+    _check_against_reference(therapy, "full", {"bioavailability": 1.0, "ka": 1.0}, mg=20.0)
+
+
+def test_the_reference_checks_every_output():
+    days = np.array([0.0, 1.0])
+    expected = ref.solve(lane().values, "full", [(0.0, 300.0)], days)
+    assert set(expected) == set(get_model(MODEL).output_names)
 
 
 @functools.cache

@@ -157,7 +157,9 @@ OUTPUTS = (
     *(o for c in _CELLS for o in c.outputs),
     Output("threshold_fold", _CELLS[1].threshold_fold, "1",
            "allergen activation threshold relative to untreated: the mast cells' (clinical)"),
-    Output("crosslink_hazard", sp.Max(_CELLS[0].hazard, _CELLS[1].hazard), "1",
+    Output("crosslink_hazard", sp.Piecewise((_CELLS[0].hazard,
+                                             _CELLS[0].hazard >= _CELLS[1].hazard),
+                                            (_CELLS[1].hazard, True)), "1",
            "drug-bridged FcεRI pairs per cell relative to the triggering number, the larger "
            "of the two populations' (>= 1: predicted degranulation)"),
 )
