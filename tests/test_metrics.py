@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from igesweep import simulate
 from igesweep.events import EVENT_APHERESIS, EVENT_SC
 from igesweep.metrics import summary_metrics
 
@@ -40,3 +41,16 @@ def test_window_restricts_every_metric_and_never_reached_is_nan():
         summary_metrics(times, free, free, free, np.array([1.0]), np.zeros((1, 1)),
                         np.zeros((1, 1), dtype=int), np.array([0]), np.zeros((1, 1)),
                         window_days=(7.0, 8.0))
+
+
+@pytest.mark.parametrize(("model", "readout"), [("igesweep-1", "fceri_total"),
+                                                 ("igesweep-2", "basophil_fceri_total")])
+def test_fceri_reduction_reads_the_model_receptor_output_against_its_untreated_value(
+        model, readout):
+    ds = simulate({"model": model, "therapy": "omalizumab",
+                   "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28,
+                               "n_doses": 3},
+                   "times": {"start": 0, "stop": 84, "step": 1}})
+    x = ds[readout].values
+    assert float(ds["fceri_reduction"]) == pytest.approx(1.0 - x[-1] / x[0], rel=1e-12)
+    assert float(ds["fceri_reduction"]) > 0.5

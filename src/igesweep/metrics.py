@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from igesweep.events import EVENT_APHERESIS
+from igesweep.models.declaration import Model
 from igesweep.outputs import METRIC_NAMES
 
 
@@ -92,7 +93,7 @@ def metrics_of_outputs(
     times: np.ndarray,
     outputs: Mapping[str, np.ndarray],
     params: np.ndarray,
-    parameter_names: Sequence[str],
+    model: Model,
     event_day: np.ndarray,
     event_kind: np.ndarray,
     n_events: np.ndarray,
@@ -103,23 +104,24 @@ def metrics_of_outputs(
 ) -> dict[str, np.ndarray]:
     """:func:`summary_metrics` from a model's outputs by name.
 
-    A model without receptor outputs (``fceri_total``, ``threshold_fold``)
-    gets NaN for the receptor metrics; the free-IgE metrics need ``free_ige``.
+    ``fceri_reduction`` reads the model's :attr:`~igesweep.models.declaration.Model.
+    receptor_readout` against its untreated value; a model without receptors
+    (or without ``threshold_fold``) gets NaN for the receptor metrics; the
+    free-IgE metrics need ``free_ige``.
 
     Parameters
     ----------
     outputs : mapping of str to ndarray, shape (n_lanes, n_times)
         The model's outputs by name.
     params : ndarray, shape (n_lanes, n_parameters)
-        Packed parameters in ``parameter_names`` order.
+        Packed parameters in ``model``'s order.
+    model : Model
+        The model the outputs come from.
     """
     free = outputs["free_ige"]
     nan = np.full_like(free, np.nan)
-    if "fceri_baseline_per_cell" in parameter_names:
-        baseline = params[:, list(parameter_names).index("fceri_baseline_per_cell")]
-    else:
-        baseline = np.ones(free.shape[0])
+    receptors = outputs[model.receptor_readout] if model.receptor_readout else nan
     return summary_metrics(
-        times, free, outputs.get("fceri_total", nan), outputs.get("threshold_fold", nan),
-        baseline, event_day, event_kind, n_events, pre_event_free_ige,
+        times, free, receptors, outputs.get("threshold_fold", nan),
+        model.receptor_baselines(params), event_day, event_kind, n_events, pre_event_free_ige,
         target_free_ige_ng_ml=target_free_ige_ng_ml, window_days=window_days)

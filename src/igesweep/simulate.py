@@ -17,7 +17,6 @@ from igesweep.metrics import metrics_of_outputs
 from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.packing import pack_lanes
-from igesweep.parameters import parameter_table
 from igesweep.provenance import provenance_attrs
 from igesweep.resolve import Lane, resolve
 from igesweep.scenario import Scenario, load_yaml, parse_scenario
@@ -87,9 +86,8 @@ def simulate(
                          max_steps=scen.solver.max_steps, parallel=parallel)
     model = get_model(lane.model)
     outputs = {v.name: result.outputs[i] for i, v in enumerate(model.outputs)}
-    table = parameter_table(lane.model)
     metrics = metrics_of_outputs(
-        times, outputs, batch.params, table.names, batch.event_day, batch.event_kind,
+        times, outputs, batch.params, model, batch.event_day, batch.event_kind,
         batch.n_events, result.pre_event,
         target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
         window_days=scen.metrics.window_days,

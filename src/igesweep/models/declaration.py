@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import sympy as sp
 
 from igesweep.events import EVENT_CODES
@@ -248,6 +249,11 @@ class Model:
     stiffness_keys : tuple of str
         Parameters that most set how many steps a lane takes, most telling
         first; lockstep groups are formed of lanes alike in them.
+    receptor_readout : str or None
+        The output of receptors per cell that the summary metric
+        ``fceri_reduction`` reads (``None``: the model has no receptors).
+    receptor_baseline : sympy.Expr or None
+        That output's untreated value, in parameters and constants.
     """
 
     name: str
@@ -264,6 +270,8 @@ class Model:
     constraints: tuple[tuple[str, str], ...] = ()
     constants: Mapping[str, float] = field(default_factory=dict)
     stiffness_keys: tuple[str, ...] = ()
+    receptor_readout: str | None = None
+    receptor_baseline: sp.Expr | None = None
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -323,6 +331,17 @@ class Model:
         for key in self.stiffness_keys:
             if key not in param_names:
                 out.append(f"stiffness key {key!r} is not a parameter")
+        if (self.receptor_readout is None) != (self.receptor_baseline is None):
+            out.append("receptor_readout and receptor_baseline go together")
+        if self.receptor_readout is not None and self.receptor_readout not in {
+                o.name for o in self.outputs}:
+            out.append(f"receptor_readout {self.receptor_readout!r} is not an output")
+        if self.receptor_baseline is not None:
+            constants = {sp.Symbol(c, real=True) for c in self.constants}
+            unknown = sp.sympify(self.receptor_baseline).free_symbols - {
+                p.symbol for p in self.parameters} - constants
+            if unknown:
+                out.append(f"receptor_baseline uses {sorted(map(str, unknown))}")
         b = self.binding
         if b is not None and not {b.ligand, b.target, b.complex} <= state_syms:
             out.append("binding species must be states")
@@ -358,6 +377,21 @@ class Model:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def receptor_baselines(self, params: np.ndarray) -> np.ndarray:
+        """Untreated value of :attr:`receptor_readout` per lane (NaN without receptors).
+
+        Parameters
+        ----------
+        params : numpy.ndarray, shape (n_lanes, n_parameters)
+            Packed parameters in :attr:`parameter_names` order.
+        """
+        if self.receptor_baseline is None:
+            return np.full(params.shape[0], np.nan)
+        expr = sp.sympify(self.receptor_baseline).subs(
+            {sp.Symbol(k, real=True): v for k, v in self.constants.items()})
+        f = sp.lambdify([p.symbol for p in self.parameters], expr, "numpy")
+        return np.broadcast_to(np.asarray(f(*params.T), dtype=float), params.shape[:1]).copy()
 
     def digest(self) -> str:
         """Hash of everything in the declaration that the generated code depends on."""

@@ -216,4 +216,6 @@ MODEL = Model(
     ),
     constants=CONSTANTS,
     stiffness_keys=("ige_baseline_iu_ml", "weight_kg"),
+    receptor_readout="fceri_total",
+    receptor_baseline=P["fceri_baseline_per_cell"],
 )

@@ -181,4 +181,8 @@ MODEL = Model(
     constraints=(*one.MODEL.constraints, *cells.CONSTRAINTS),
     constants=CONSTANTS,
     stiffness_keys=("ige_baseline_iu_ml", "weight_kg"),
+    # fceri_reduction reads the basophils, the cells every receptor measurement counts
+    receptor_readout="basophil_fceri_total",
+    receptor_baseline=P["basophil_fceri_per_cell"]
+    * (NG_PER_IU * P["ige_baseline_iu_ml"] / IGE_REF) ** P["fceri_ige_exp"],
 )

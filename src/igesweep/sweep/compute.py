@@ -53,10 +53,11 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
         failed = res.status != STATUS_OK
         outputs = res.outputs
         outputs[:, failed, :] = np.nan
-        out = {o.name: outputs[i] for i, o in enumerate(get_model(batch.model_name).outputs)}
+        model = get_model(batch.model_name)
         table = parameter_table(batch.model_name)
+        out = {o.name: outputs[i] for i, o in enumerate(model.outputs)}
         metrics = metrics_of_outputs(
-            plan.times, out, batch.params, table.names, batch.event_day, batch.event_kind,
+            plan.times, out, batch.params, model, batch.event_day, batch.event_kind,
             batch.n_events, res.pre_event,
             target_free_ige_ng_ml=scen.metrics.target_free_ige_ng_ml,
             window_days=scen.metrics.window_days,
