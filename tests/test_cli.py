@@ -118,12 +118,13 @@ def test_calibrate_writes_fits_back_into_a_catalogue(tmp_path):
     catalogue = tmp_path / "therapies.yaml"
     catalogue.write_text(text.replace(line, stale))
     out = tmp_path / "calibration.json"
-    proc = run("--catalogue", catalogue, "calibrate", "-o", out)
+    # the top-level patient block holds igesweep-1's values
+    proc = run("--catalogue", catalogue, "calibrate", "--model", "igesweep-1", "-o", out)
     assert proc.returncode == 0, proc.stderr
     assert "patient.crosslink_exponent = 0.5 (illustrative)" in proc.stdout
     report = yaml.safe_load(out.read_text())
     assert {c["name"] for c in report["calibrations"]} >= {"fceri_loss", "crosslink_exponent"}
-    proc = run("--catalogue", catalogue, "calibrate", "--write")
+    proc = run("--catalogue", catalogue, "calibrate", "--model", "igesweep-1", "--write")
     assert proc.returncode == 0, proc.stderr
     entry = yaml.safe_load(catalogue.read_text())["patient"]["parameters"]["crosslink_exponent"]
     assert entry["evidence"] == "calibrated"

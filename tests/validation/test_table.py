@@ -5,8 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
-from igesweep.calibration.receptors import receptor_response
+from igesweep.calibration.receptors import culture_response, receptor_module
 from igesweep.catalogue import load_catalogue
 from igesweep.literature import NOT_ASSESSED, TEST_OBSERVATIONS
 from igesweep.models import IGESWEEP_MODELS
@@ -109,15 +110,26 @@ def test_ige_recovery_half_life_of_igesweep_2_is_its_derived_half_life():
     assert value == pytest.approx(math.log(2) / lane.ke, rel=1e-4)
 
 
-def test_steady_receptors_match_the_long_time_dynamic_solution(rows):
-    """The closed-form steady state equals the receptor ODE's state after a long time."""
-    p = rows.patient
-    baseline_ng_ml = 190 * ige_iu_ml_to_nm(p["ige_baseline_iu_ml"])
-    total_ss, bound_ss = rows._steady_receptors(np.array([0.2 * baseline_ng_ml, baseline_ng_ml]))
-    total_dyn, bound_dyn = receptor_response(p, 0.2, np.array([5000.0]))
-    ratio_ss = total_ss[0] / total_ss[1]
-    assert total_dyn[0] / p["fceri_baseline_per_cell"] == pytest.approx(ratio_ss, rel=1e-8)
-    assert bound_dyn[0] / total_dyn[0] == pytest.approx(bound_ss[0] / total_ss[0], rel=1e-8)
+@pytest.mark.parametrize("model", ["igesweep-1", "igesweep-2"])
+def test_culture_response_matches_an_implicit_solver(model):
+    """MacGlashan 1998's culture (the EC50 row): cells from the untreated patient, IgE held
+    constant, no renewal; the exact solution against SciPy Radau of the same equations."""
+    p = load_catalogue().patient_values(model)
+    vivo = receptor_module(p, model)
+    ratio = vivo.kon * vivo.e0_nm / (vivo.koff + vivo.k_bound)
+    r0 = vivo.total0 / (1 + ratio)
+    ksyn = vivo.k_free * r0 + vivo.k_bound * r0 * ratio
+    kf, kb = p["fceri_kint_free"], p["fceri_kint_bound"]
+    for ige_ng_ml in (10.0, 230.0, 3000.0):
+        e = ige_ng_ml / 190.0
+
+        def f(_t, y, e=e):
+            return [ksyn - kf * y[0] - vivo.kon * e * y[0] + vivo.koff * y[1],
+                    vivo.kon * e * y[0] - (vivo.koff + kb) * y[1]]
+
+        sol = solve_ivp(f, (0, 14.0), [r0, r0 * ratio], method="Radau", rtol=1e-11, atol=1e-6)
+        assert culture_response(p, model, ige_ng_ml, 14.0) == pytest.approx(
+            sol.y[:, -1].sum(), rel=1e-7)
 
 
 def test_three_sessions_follow_the_closed_form(rows):

@@ -122,6 +122,26 @@ def receptor_response(module: ReceptorModule, free_ige_fraction: float,
     return x.sum(axis=1), x[:, 1]
 
 
+def culture_response(patient: Mapping[str, float], model: str, ige_ng_ml: float,
+                     days: float, population: str = "basophil") -> float:
+    """FcεRI per cell after ``days`` of culture at constant IgE, as MacGlashan 1998 ran it.
+
+    The cells start as the patient's untreated cells in vivo and keep their
+    synthesis; in culture they are not renewed (igesweep-2's renewal term
+    is dropped), and free IgE is held at ``ige_ng_ml``.
+    """
+    vivo = receptor_module(patient, model, population)
+    bound_over_free = vivo.kon * vivo.e0_nm / (vivo.koff + vivo.k_bound)
+    r0 = vivo.total0 / (1.0 + bound_over_free)
+    x0 = np.array([r0, r0 * bound_over_free])
+    ksyn = vivo.k_free * x0[0] + vivo.k_bound * x0[1]
+    kf, kb = patient["fceri_kint_free"], patient["fceri_kint_bound"]
+    e_nm = ige_ng_ml / (190.0 if model == CATALOGUE_MODEL else IGE_MW_KDA)
+    a = np.array([[-kf - vivo.kon * e_nm, vivo.koff], [vivo.kon * e_nm, -vivo.koff - kb]])
+    x_ss = -np.linalg.solve(a, np.array([ksyn, 0.0]))
+    return float((x_ss + expm(a * days) @ (x0 - x_ss)).sum())
+
+
 #: MacGlashan 1997's pretreatment median, FcεRI per basophil.
 MACGLASHAN_BASELINE = 220_000.0
 
