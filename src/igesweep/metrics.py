@@ -22,6 +22,7 @@ def summary_metrics(
     n_events: np.ndarray,
     pre_event_free_ige: np.ndarray,
     *,
+    crosslink_hazard: np.ndarray | None = None,
     target_free_ige_ng_ml: float = 50.0,
     window_days: tuple[float, float] | None = None,
 ) -> dict[str, np.ndarray]:
@@ -39,6 +40,8 @@ def summary_metrics(
         Events and free IgE (ng/mL) just before each.
     n_events : ndarray, shape (n_lanes,)
         Valid events per lane.
+    crosslink_hazard : ndarray, shape (n_lanes, n_times), optional
+        The cross-link hazard (docs/model.md §M2.9); NaN metric without it.
     target_free_ige_ng_ml : float
         Free-IgE target, ng/mL.
     window_days : (float, float), optional
@@ -83,6 +86,8 @@ def summary_metrics(
         "nadir_free_ige": free.min(axis=1),
         "fceri_reduction": reduction,
         "max_threshold_fold": threshold_fold[:, in_window].max(axis=1),
+        "max_crosslink_hazard": (np.full(free.shape[0], np.nan) if crosslink_hazard is None
+                                 else crosslink_hazard[:, in_window].max(axis=1)),
     }
     for name in METRIC_NAMES:
         metrics[name] = np.where(failed, np.nan, metrics[name])
@@ -124,4 +129,5 @@ def metrics_of_outputs(
     return summary_metrics(
         times, free, receptors, outputs.get("threshold_fold", nan),
         model.receptor_baselines(params), event_day, event_kind, n_events, pre_event_free_ige,
+        crosslink_hazard=outputs.get("crosslink_hazard"),
         target_free_ige_ng_ml=target_free_ige_ng_ml, window_days=window_days)

@@ -27,5 +27,8 @@ METRICS: tuple[Variable, ...] = (
     Variable("nadir_free_ige", "ng/mL", "lowest free IgE at the output times in the window"),
     Variable("fceri_reduction", "1", "1 - FcεRI per cell / baseline at the window's last output"),
     Variable("max_threshold_fold", "1", "largest threshold fold at the output times in the window"),
+    Variable("max_crosslink_hazard", "1",
+             "largest cross-link hazard at the output times in the window (>= 1: predicted "
+             "degranulation; NaN for a model without it)"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(v.name for v in METRICS)

@@ -78,7 +78,8 @@ def therapy_population(cfg: Mapping[str, Any], shared: Mapping[str, Any],
         "grid": {"therapy": list(catalogue.therapies)},
         "population": {"n": cfg["population"], "seed": cfg["seed"],
                        "covariates": dict(cfg["covariates"])},
-        "output": {"variables": ["free_ige", "total_ige", "fceri_total", "threshold_fold"]},
+        "output": {"variables": ["free_ige", "total_ige", "basophil_fceri_total",
+                                 "threshold_fold", "crosslink_hazard"]},
     }
 
 
@@ -113,7 +114,7 @@ def affinity_map(cfg: Mapping[str, Any], shared: Mapping[str, Any],
         "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "until_day": days},
         "times": _times(days, cfg["output_step_days"]),
         "grid": {"therapy_params.kd_nm": cfg["kd_nm"], "regimen.dose_mg": cfg["dose_mg"]},
-        "output": {"variables": ["free_ige", "fceri_total", "threshold_fold"]},
+        "output": {"variables": ["free_ige", "basophil_fceri_total", "threshold_fold"]},
     }
 
 

@@ -53,7 +53,7 @@ def therapy_reference(ds: xr.Dataset) -> dict[str, Any]:
         "therapy": [str(t) for t in ds["therapy"].values],
         "metrics": _metric_table(ds, ("time_to_target", "fraction_below_target",
                                       "trough_free_ige", "nadir_free_ige", "fceri_reduction",
-                                      "max_threshold_fold")),
+                                      "max_threshold_fold", "max_crosslink_hazard")),
         "status": ds["status"].values.astype(int).tolist(),
     }
 
@@ -81,7 +81,7 @@ def therapy_population(ds: xr.Dataset) -> dict[str, Any]:
     """Median and 5th/95th percentiles of the metrics over subjects, per therapy."""
     out: dict[str, Any] = {"therapy": [str(t) for t in ds["therapy"].values], "metrics": {}}
     for name in ("fraction_below_target", "nadir_free_ige", "fceri_reduction",
-                 "max_threshold_fold"):
+                 "max_threshold_fold", "max_crosslink_hazard"):
         q = ds[name].quantile([0.05, 0.5, 0.95], dim="subject", skipna=True).values
         out["metrics"][f"{name} [{ds[name].attrs['units']}]"] = {
             "p05": _clean(q[0]), "median": _clean(q[1]), "p95": _clean(q[2])}

@@ -20,20 +20,23 @@ METRIC_LABELS = {
     "trough_free_ige": "trough free IgE (ng/mL)",
     "fceri_reduction": "FcεRI reduction (fraction)",
     "max_threshold_fold": "max. threshold fold",
+    "max_crosslink_hazard": "max. cross-link hazard",
 }
 
 
 def time_courses(ds: xr.Dataset) -> Figure:
-    """Free and total IgE, receptors, occupancy and threshold fold per therapy over time."""
+    """IgE, both effector populations and the cross-link hazard per therapy over time."""
     panels = [
         ("free_ige", "free IgE (ng/mL)", True),
         ("total_ige", "total IgE (IU/mL)", True),
-        ("fceri_total", "FcεRI per cell", True),
-        ("fceri_occupancy", "FcεRI occupancy (fraction)", False),
-        ("threshold_fold", "activation threshold fold", True),
-        ("effector_response", "effector response (relative)", True),
+        ("basophil_fceri_total", "FcεRI per basophil", True),
+        ("mast_cell_fceri_total", "FcεRI per mast cell", True),
+        ("basophil_threshold_fold", "basophil activation threshold fold", True),
+        ("threshold_fold", "mast-cell (clinical) threshold fold", True),
+        ("mast_cell_response", "mast-cell response (relative)", True),
+        ("crosslink_hazard", "cross-link hazard (1 = degranulation)", False),
     ]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig, axes = plt.subplots(2, 4, figsize=(19, 8), constrained_layout=True)
     cmap = plt.get_cmap("tab20")
     therapies = [str(t) for t in ds["therapy"].values]
     for ax, (name, label, log) in zip(axes.ravel(), panels, strict=True):
@@ -46,6 +49,7 @@ def time_courses(ds: xr.Dataset) -> Figure:
         if log:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
+    axes[1, 3].axhline(1.0, color="k", ls="--", lw=1.0)
     axes[0, 0].legend(fontsize=7, ncol=2, title="therapy")
     fig.suptitle("Time courses per therapy at its usual regimen (reference patient)")
     return fig

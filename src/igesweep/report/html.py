@@ -123,8 +123,11 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                  f"{target} ng/mL.")
     ds = open_sweep(results / "therapy_reference" / "therapy_reference.zarr").load()
     page.figure("time_courses", figures.time_courses(ds),
-                "Free and total IgE, FcεRI per cell, occupancy, activation threshold fold and "
-                "effector response per therapy.")
+                "Free and total IgE; FcεRI per basophil and per mast cell; the basophils' and "
+                "the mast cells' (clinical) activation threshold fold; the mast-cell response; "
+                "the cross-link hazard (drug-bridged receptor pairs relative to the number that "
+                "triggers a cell; dashed line: predicted degranulation), per therapy "
+                "(igesweep-2, docs/model.md §M2.8-§M2.9).")
     page.raw(html_table(["therapy", *ref["metrics"]],
                     [[t, *[ref["metrics"][m][i] for m in ref["metrics"]]]
                      for i, t in enumerate(ref["therapy"])]))
