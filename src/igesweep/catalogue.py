@@ -53,12 +53,17 @@ class _Model(BaseModel):
 
 
 class ParameterEntry(_Model):
-    """One catalogue number with its provenance."""
+    """One catalogue number with its provenance.
+
+    ``borrowed_from`` names the drug whose value this is, where the therapy
+    has none of its own (the report and ``igesweep therapies`` mark it).
+    """
 
     value: Annotated[float, Strict(), AllowInfNan(False)]
     unit: str
     source: Annotated[str, Field(min_length=1)]
     evidence: Evidence
+    borrowed_from: Annotated[str, Field(min_length=1)] | None = None
     note: str | None = None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,7 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("-q", "--quiet", action="store_true", help="no plan or progress output")
     ver = sub.add_parser("verify", help="read a sweep store back against its chunk checksums")
     ver.add_argument("store", help="sweep zarr store")
-    sub.add_parser("therapies", help="list the therapy catalogue")
+    th = sub.add_parser("therapies", help="list the therapy catalogue")
+    th.add_argument("--model", default=DEFAULT_MODEL,
+                    help=f"whose parameter values to describe (default {DEFAULT_MODEL})")
+    th.add_argument("--hazard", action="store_true",
+                    help="simulate each usual regimen (reference patient, one year) and give "
+                         "the peak cross-link hazard (docs/model.md §M2.9)")
     mod = sub.add_parser("models", help="list the models; show one's declaration or code")
     mod_sub = mod.add_subparsers(dest="models_command")
     show = mod_sub.add_parser("show", help="a model's states, parameters, equations, outputs")
@@ -136,16 +140,22 @@ def _cmd_sweep(args: argparse.Namespace, catalogue: Catalogue) -> int:
     return EXIT_OK
 
 
-def _cmd_therapies(catalogue: Catalogue) -> int:
-    rows = [("therapy", "mechanism", "label", "evidence of parameters")]
-    for key, t in catalogue.therapies.items():
-        counts = Counter(e.evidence for e in t.parameters.values())
-        evidence = ", ".join(f"{level} {n}" for level, n in counts.most_common())
-        rows.append((key, t.mechanism_class, t.label, evidence))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+def _cmd_therapies(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    from igesweep.analysis.therapies import HAZARD_THRESHOLD, overview, peak_hazards
+
+    rows = overview(catalogue, args.model)
+    hazards = peak_hazards(catalogue, model=args.model) if args.hazard else {}
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
-    print(f"\ncatalogue: {catalogue.path}")
+        print(f"{r.therapy}  ({r.mechanism_class}) {r.label}")
+        print(f"    usual regimen: {r.regimen}")
+        print(f"    on mast cells and basophils: {r.on_cells}")
+        borrowed = "".join(f"; {n} borrowed from {origin}" for origin, n in r.borrowed.items())
+        print(f"    evidence of its {r.n_parameters} parameters: {r.evidence}{borrowed}")
+        if r.therapy in hazards:
+            h = hazards[r.therapy]
+            verdict = "PREDICTED DEGRANULATION" if h >= HAZARD_THRESHOLD else "below threshold"
+            print(f"    peak cross-link hazard at the usual regimen: {h:.3g} ({verdict})")
+    print(f"\nmodel: {args.model}; catalogue: {catalogue.path}")
     return EXIT_OK
 
 
@@ -274,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_models(args, catalogue)
         if args.command == "verify":
             return _cmd_verify(args)
-        return _cmd_therapies(catalogue)
+        return _cmd_therapies(args, catalogue)
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)
         return EXIT_INPUT

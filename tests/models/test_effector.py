@@ -135,3 +135,13 @@ def test_basophils_fall_faster_than_mast_cells_on_omalizumab():
         return float(ds["time"].values[np.argmax(x <= half)])
 
     assert half_day("basophil_fceri_total") < half_day("mast_cell_fceri_total")
+
+
+def test_multivalent_anti_fceri_micelles_bridge_receptors_at_their_regimen():
+    """Multivalent anti-FcεRIα particles cross-link receptors (§M2.9 table)."""
+    assert float(_usual("anti_fceri_fab_micelles")["crosslink_hazard"].max()) > 1.0
+
+
+def test_max_crosslink_hazard_metric_is_the_peak_of_the_output():
+    ds = _usual(STRATEGY_B)
+    assert float(ds["max_crosslink_hazard"]) == float(ds["crosslink_hazard"].max())
