@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from igesweep.analysis import summaries
+from igesweep.catalogue import load_catalogue
 from igesweep.sweep import open_sweep
 
 
@@ -22,6 +23,8 @@ def main(study: str, store: str, design: str, cfg: dict, target: float, out: str
         result = summaries.morris(ds, info["factors"], levels=cfg["levels"], seed=cfg["seed"])
     elif study == "local":
         result = summaries.local(ds, info["names"], cfg["rel_step"])
+    elif study == "therapy_reference":
+        result = summaries.therapy_reference(ds, load_catalogue())
     else:
         result = getattr(summaries, study)(ds)
     result["provenance"] = {k: ds.attrs[k] for k in ("igesweep_version", "git_commit",

@@ -12,6 +12,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from igesweep.analysis.therapies import HAZARD_THRESHOLD, overview
+from igesweep.catalogue import Catalogue
+from igesweep.models import DEFAULT_MODEL
+
 #: Summary metrics analysed for sensitivity (model.md §7).
 SENSITIVITY_METRICS = (
     "time_to_target",
@@ -47,15 +51,29 @@ def _metric_table(ds: xr.Dataset, names: Sequence[str]) -> dict[str, list[Any]]:
     return {f"{n} [{ds[n].attrs['units']}]": _clean(ds[n].values) for n in names}
 
 
-def therapy_reference(ds: xr.Dataset) -> dict[str, Any]:
-    """Metrics per therapy for the reference patient."""
-    return {
-        "therapy": [str(t) for t in ds["therapy"].values],
+def therapy_reference(ds: xr.Dataset, catalogue: Catalogue | None = None,
+                      model: str = DEFAULT_MODEL) -> dict[str, Any]:
+    """Metrics per therapy for the reference patient; with ``catalogue``, each therapy's
+    regimen, mechanism, what it does on the cells, the evidence of its values in ``model``
+    (borrowed ones counted) and the cross-link verdict of its run."""
+    therapies = [str(t) for t in ds["therapy"].values]
+    out: dict[str, Any] = {
+        "therapy": therapies,
         "metrics": _metric_table(ds, ("time_to_target", "fraction_below_target",
                                       "trough_free_ige", "nadir_free_ige", "fceri_reduction",
                                       "max_threshold_fold", "max_crosslink_hazard")),
         "status": ds["status"].values.astype(int).tolist(),
     }
+    if catalogue is not None:
+        rows = {r.therapy: r for r in overview(catalogue, model)}
+        hazard = ds["max_crosslink_hazard"].values
+        out["catalogue"] = [{
+            "therapy": t, "mechanism_class": rows[t].mechanism_class,
+            "regimen": rows[t].regimen, "on_cells": rows[t].on_cells,
+            "evidence": rows[t].evidence, "borrowed": rows[t].borrowed,
+            "predicted_degranulation": bool(hazard[i] >= HAZARD_THRESHOLD)}
+            for i, t in enumerate(therapies)]
+    return out
 
 
 def model_comparison(ds: xr.Dataset) -> dict[str, Any]:

@@ -131,6 +131,19 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
     page.raw(html_table(["therapy", *ref["metrics"]],
                     [[t, *[ref["metrics"][m][i] for m in ref["metrics"]]]
                      for i, t in enumerate(ref["therapy"])]))
+    page.raw("<p>Each therapy's usual regimen, mechanism, what its drug does on mast cells and "
+             "basophils, and the evidence of its parameter values (catalogue, "
+             "<code>igesweep therapies</code>); values a therapy borrows from another drug are "
+             "counted with where they come from. <strong>Predicted degranulation</strong>: the "
+             "drug itself bridges enough receptors to trigger the cells (cross-link hazard "
+             "≥ 1 at its usual regimen).</p>")
+    page.raw(html_table(
+        ["therapy", "mechanism", "usual regimen", "on mast cells and basophils",
+         "evidence of its values", "borrowed values", "cross-link verdict"],
+        [[r["therapy"], r["mechanism_class"], r["regimen"], r["on_cells"], r["evidence"],
+          "; ".join(f"{n} from {o}" for o, n in r["borrowed"].items()) or "none",
+          "PREDICTED DEGRANULATION" if r["predicted_degranulation"] else "below threshold"]
+         for r in ref["catalogue"]]))
     comp = load("model_comparison")
     cfg = config["studies"]["model_comparison"]
     page.section("models", "Models compared",
