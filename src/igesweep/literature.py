@@ -115,11 +115,9 @@ ECKMAN_2010 = "Eckman JA et al., J Allergy Clin Immunol 2010;125:889"
 SLAVIN_2009 = "Slavin RG et al., J Allergy Clin Immunol 2009;123:107 (INNOVATE)"
 ZHU_TABLE_GOAL = "Zhu R et al., US vs EU dosing-table simulation (dossier B3)"
 ARASI_2023 = "Arasi S et al., World Allergy Organ J 2023 (children, food allergy)"
-ARM_2014 = "Arm JP et al., Clin Exp Allergy 2014 (ligelizumab vs omalizumab)"
 CSU_LABEL = "Xolair label, chronic spontaneous urticaria (via druggenius)"
 CMAB007_2012 = "CMAB007 phase I, mAbs 2012;4:110"
 LABEL_ASTHMA = "Xolair US label (asthma), via druggenius"
-QUEST = "Dupilumab in asthma (QUEST), total IgE by week 52 (dossier A5)"
 
 TEST_OBSERVATIONS: tuple[Observation, ...] = (
     Observation(
@@ -136,9 +134,6 @@ TEST_OBSERVATIONS: tuple[Observation, ...] = (
         "label_cl_over_f", "Apparent clearance CL/F of omalizumab (asthma; 2.4 ± 1.1 mL/kg/day)",
         2.4, 1.3, 3.5, "mL/kg/day", "Mean ± SD.", LABEL_ASTHMA, "F", "test"),
     Observation(
-        "label_v_over_f", "Apparent volume V/F of omalizumab (asthma; 78 ± 32 mL/kg)", 78.0,
-        46.0, 110.0, "mL/kg", "Mean ± SD.", "Xolair US label", "M-H", "test"),
-    Observation(
         "half_life_total_hayashi", "Terminal half-life of total omalizumab after one SC dose "
         "(75-375 mg, Japanese atopic volunteers, mean IgE 811 ng/mL)", 18.2, 13.65, 22.75, "day",
         "±25 %: non-compartmental estimate.", HAYASHI_2007 + ", p. 558", "F", "test"),
@@ -149,10 +144,6 @@ TEST_OBSERVATIONS: tuple[Observation, ...] = (
     Observation(
         "onset_one_hour", "Free IgE falls within 1 h of the first dose (fall at 1 h)", 0.10, 0.10,
         1.0, "1", "A fall of at least 10 % counts as measurable.", LABEL_2003, "F", "test"),
-    Observation(
-        "label_steady_state_suppression", "Mean decrease of free IgE at steady state on the "
-        "recommended doses (mean over the US table's cells)", 0.96, 0.96, 1.0, "1",
-        "'>96 %': the published bound.", LABEL_2003, "M-H", "test"),
     Observation(
         "innovate_below_50", "Free IgE below 50 ng/mL soon after starting dosing-table "
         "treatment (share of table cells below 50 ng/mL on every day 7-168)", 1.0, 0.9, 1.0,
@@ -211,10 +202,6 @@ TEST_OBSERVATIONS: tuple[Observation, ...] = (
         "IgE 2.6-5,500 ng/mL", 100.0, 30.0, 300.0, "fold",
         "A factor 3: ends of a scatter (r = 0.95).", MALVEAUX_1978, "F", "test"),
     Observation(
-        "ligelizumab_longer_suppression", "Ligelizumab suppresses free IgE longer than "
-        "omalizumab (days below 10 % of baseline after one 240 mg SC dose, ratio)", 1.0, 1.1,
-        1e9, "1", "'Longer': at least 10 % more days.", ARM_2014, "M-M", "test"),
-    Observation(
         "immunoadsorption_children", "Fold fall of total IgE after 2-4 sessions (children; here "
         "3 daily sessions)", 10.9, 5.45, 21.8, "fold",
         "A factor 2: session spacing not reported.", ARASI_2023, "F", "test"),
@@ -222,10 +209,6 @@ TEST_OBSERVATIONS: tuple[Observation, ...] = (
         "immunoadsorption_per_session", "Mean fall of total IgE per session from 3,948 kU/L "
         "(children; here 3 daily sessions)", 1959.0, 1306.0, 2939.0, "IU/mL",
         "A factor 1.5: a mean over sessions of unreported spacing.", ARASI_2023, "F", "test"),
-    Observation(
-        "dupilumab_total_ige_week_52", "Total IgE on dupilumab 300 mg q2w at week 52, relative to "
-        "baseline (about -70 %, asthma)", 0.30, 0.225, 0.375, "1",
-        "±25 %: a recalled figure from another disease.", QUEST, "M-M", "test"),
 )
 
 #: Observations the model cannot speak to, with the reason.
@@ -235,7 +218,19 @@ NOT_ASSESSED: tuple[tuple[str, str, str], ...] = (
     ("Free-IgE recovery 1.3 d (3 mg) to 39 d (100 mg) after CGP 51901", "Corne 1997",
      "CGP 51901 is not in the catalogue (no PK beyond a half-life)."),
     ("Skin mast cells change more slowly than basophils (day 70, not day 7)", "Beck 2004",
-     "One effector population: the model has no separate mast-cell receptors."),
+     "igesweep-2 has mast cells (docs/model.md §M2.8) and they fall later than its basophils "
+     "(tests/models/test_effector.py), but the size of the skin changes is not in what was "
+     "read (the abstract), so there is no band to test against."),
+    ("Apparent volume V/F of omalizumab 78 ± 32 mL/kg", "Xolair US label",
+     "Removed: a parameter of the label's analysis compared with a parameter of another "
+     "structural model (Lowe 2009's V/F, 133 mL/kg, shared by drug and IgE), and the number "
+     "was recalled, not read in the label."),
+    ("Mean decrease of free IgE > 96 % at steady state on the recommended doses",
+     "Xolair US label", "Removed until read in the label: the number was recalled."),
+    ("Ligelizumab suppresses free IgE longer than omalizumab", "Arm 2014",
+     "Removed until read in the paper: the result was recalled (only the design was read)."),
+    ("Total IgE about -70 % at week 52 on dupilumab (asthma)", "QUEST (Castro 2018)",
+     "Removed until read in the paper: the number was recalled."),
     ("Dendritic-cell FcεRI -42 % to -54 % per 10-fold fall of IgE", "Prussin 2003",
      "Dendritic cells are not modelled."),
     ("Basophil intrinsic sensitivity ×6 to ×12 on omalizumab", "MacGlashan & Saini 2013",

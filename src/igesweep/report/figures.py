@@ -269,3 +269,38 @@ def elasticity_bars(summary: Mapping[str, Any]) -> Figure:
     np.atleast_1d(axes)[0].legend()
     fig.suptitle("Local sensitivity: normalised elasticities at the reference patient")
     return fig
+
+
+def _row_label(row: Mapping[str, Any]) -> str:
+    """A row's key, with its condition where one observation is compared several times."""
+    if row["role"] == "calibration" and row["condition"]:
+        return f"{row['key']} ({row['condition'][:24]})"
+    return str(row["key"])
+
+
+def observed_vs_predicted(rows: list[Mapping[str, Any]], model: str) -> Figure:
+    """Each validation row: the model's value over the published one, with the band.
+
+    The band (``low``..``high``, stated from the source) is drawn as a bar on the
+    same scale; a row agrees when its point lies on its bar. Calibration rows are
+    marked apart: the model was fitted to them.
+    """
+    ordered = sorted(rows, key=lambda r: (r["role"] != "calibration", r["key"]))
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(ordered) + 1.5), constrained_layout=True)
+    for y, r in enumerate(ordered):
+        ref = r["published"] if r["published"] else 1.0
+        low, high = r["low"] / ref, min(r["high"] / ref, 1e3)
+        ax.plot([max(low, 1e-3), high], [y, y], color="0.7", lw=5, solid_capstyle="butt")
+        ratio = r["simulated"] / ref if r["simulated"] is not None else np.nan
+        marker = "s" if r["role"] == "calibration" else "o"
+        ax.plot(np.clip(ratio, 1e-3, 1e3), y, marker, ms=6,
+                color="tab:green" if r["agrees"] else "tab:red")
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(ordered)))
+    ax.set_yticklabels([_row_label(r) for r in ordered], fontsize=7)
+    ax.set_xlabel("simulated / published (grey: the band stated from the source)")
+    ax.set_title(f"Observed against predicted, {model}: green agrees, red does not; "
+                 "squares were fitted")
+    ax.grid(alpha=0.3, axis="x")
+    return fig

@@ -218,8 +218,14 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                  "say. The integrator's accuracy against an independent reference solver "
                  "(relative error ≤ 1e-4 for every catalogue therapy) is checked by the test "
                  "suite.")
+    observations = json.loads((validation / "observations.json").read_text())
+    page.figure("observed_vs_predicted",
+                figures.observed_vs_predicted(observations["rows"], observations["model"]),
+                "Every row of the table below as the model's value over the published one; "
+                "the grey bar is the agreement band stated from the source before the model "
+                "ran. Each row's primary citation is in the table.")
     page.raw(validation_section(json.loads((validation / "calibration.json").read_text()),
-                                json.loads((validation / "observations.json").read_text())))
+                                observations))
     page.raw("<h3>The omalizumab entry against the published population models</h3>")
     page.png("published_comparison", (validation / "published_comparison.png").read_bytes(),
              "Free IgE, total IgE and total drug for typical patients on their US label regimen: "

@@ -50,9 +50,6 @@ _IGESWEEP1_DISAGREEMENTS = {
         "Lin's dose rule given as one dose per 4 weeks suppresses free IgE to a few per cent, "
         "and the fitted 3-d loss half-time then gives a deeper fall than Lin's median; Eckman "
         "2010 (next row) saw a faster fall than the model: the two studies bracket it"),
-    "label_v_over_f": (
-        "the entry takes Lowe 2009's V/F (9.33 L at 70 kg, 133 mL/kg), the population-model "
-        "volume; the label's 78 mL/kg comes from other analyses"),
     "innovate_below_50": (
         "three cells (65 kg, 350-550 IU/mL, q2w) rise slightly above 50 ng/mL on days 13-14, "
         "just before the second dose, where Lowe 2009 stays below: the entry's IgE production "
@@ -81,7 +78,7 @@ _IGESWEEP1_DISAGREEMENTS = {
 #: igesweep-1's reasons; its receptor rows are the basophils' of §M2.8.
 _IGESWEEP2_DISAGREEMENTS = {
     **{key: _IGESWEEP1_DISAGREEMENTS[key] for key in (
-        "label_v_over_f", "fceri_day_14_lin", "accumulation_csu", "steady_state_third_dose",
+        "fceri_day_14_lin", "accumulation_csu", "steady_state_third_dose",
         "histamine_release_eckman")},
     "half_life_total_hayashi": (
         "igesweep-2 holds this patient's untreated IgE at 811 ng/mL; Lowe 2009's untreated "
@@ -183,11 +180,6 @@ class _Rows:
         return (1000.0 * p["cl_l_day"] / p["bioavailability"] / 70.0,
                 "catalogue cl_l_day / bioavailability at 70 kg")
 
-    def label_v_over_f(self) -> tuple[float, str]:
-        p = self._omalizumab()
-        return (1000.0 * p["v_l"] / p["bioavailability"] / 70.0,
-                "catalogue v_l / bioavailability at 70 kg")
-
     def half_life_total_hayashi(self) -> tuple[float, str]:
         ige_iu_ml = 811.0 / self.ng_ml_per_iu_ml
         patient = {"weight_kg": 61.1, "ige_baseline_iu_ml": ige_iu_ml}
@@ -206,12 +198,6 @@ class _Rows:
         ds = self._single_dose("omalizumab", 300.0, np.array([0.0, 1.0 / 24.0]))
         free = ds["free_ige"].values
         return float(1.0 - free[1] / free[0]), "300 mg SC, reference patient"
-
-    def label_steady_state_suppression(self) -> tuple[float, str]:
-        falls = [1.0 - ds["free_ige"].sel(time=167.0).item() /
-                 (self.ng_ml_per_iu_ml * ds.attrs["ige_baseline_iu_ml"])
-                 for ds in self.label_cells()]
-        return float(np.mean(falls)), f"{len(falls)} table cells, trough before day 168"
 
     def innovate_below_50(self) -> tuple[float, str]:
         below = [bool((ds["free_ige"].sel(time=slice(7, 168)) < 50.0).all())
@@ -341,19 +327,6 @@ class _Rows:
         return float(bound[1] / bound[0]), ("untreated basophils of patients at 2.6 and "
                                             "5,500 ng/mL")
 
-    def ligelizumab_longer_suppression(self) -> tuple[float, str]:
-        days = np.arange(0, 365.0)
-        below = {}
-        for therapy in ("ligelizumab", "omalizumab"):
-            ds = self._single_dose(therapy, 240.0, days)
-            free = ds["free_ige"].values
-            below[therapy] = int(np.sum(free < 0.1 * free[0]))
-        if below["omalizumab"] == 0:
-            ratio = np.inf if below["ligelizumab"] else 1.0
-        else:
-            ratio = below["ligelizumab"] / below["omalizumab"]
-        return ratio, f"{below['ligelizumab']} vs {below['omalizumab']} days"
-
     def immunoadsorption_children(self) -> tuple[float, str]:
         ds = self._run({"therapy": "ige_immunoadsorption", "regimen": "usual",
                         "apheresis_days": [0.0, 1.0, 2.0], "times": [2.0]})
@@ -370,12 +343,6 @@ class _Rows:
         before = np.array([baseline, total[1], total[3]])
         after = total[[0, 2, 4]]
         return float(np.mean(before - after)), "3,948 IU/mL, sessions on days 0, 1, 2"
-
-    def dupilumab_total_ige_week_52(self) -> tuple[float, str]:
-        ds = self._run({"therapy": "dupilumab", "regimen": "usual",
-                                   "times": [0.0, 364.0]})
-        return (float(ds["total_ige"].values[-1]) / self.patient["ige_baseline_iu_ml"],
-                "usual regimen (600 mg, then 300 mg q2w), day 364")
 
 
 def _row(obs: Observation, simulated: float, condition: str, model: str) -> dict[str, Any]:
