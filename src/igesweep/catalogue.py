@@ -142,7 +142,9 @@ class ModelBlock(_Model):
     """Values of a model other than the catalogue's own: its therapies' parameters.
 
     Patient values come from the catalogue's ``patient`` block for the names
-    the models share, and from ``patient`` here for the model's own.
+    the models share, and from ``patient`` here for the model's own;
+    ``patient_variability`` is the between-subject variability of the
+    model's own patient parameters (every therapy's population draws it).
 
     With ``extends: true`` the model takes every therapy of the catalogue:
     a parameter it shares with the catalogue's model comes from the therapy's
@@ -154,6 +156,7 @@ class ModelBlock(_Model):
     description: str | None = None
     extends: bool = False
     patient: dict[str, ParameterEntry] = {}
+    patient_variability: dict[str, VariabilityEntry] = {}
     therapy_defaults: dict[str, ParameterEntry | SameAs] = {}
     therapies: dict[str, ModelTherapyBlock] = {}
 
@@ -309,6 +312,13 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
             elif entry.unit != table.by_name[n].unit:
                 problems.append((f"models.{name}.patient.{n}.unit", f"unit '{entry.unit}' does "
                                  f"not match '{table.by_name[n].unit}'"))
+        for n, entry in block.patient_variability.items():
+            where = f"models.{name}.patient_variability.{n}"
+            if n not in table.patient:
+                problems.append((where, f"not a patient parameter of model {name!r}; allowed: "
+                                        f"{', '.join(table.patient)}"))
+            if (entry.omega2 is None) == (entry.cv is None):
+                problems.append((where, "give exactly one of omega2 or cv"))
         patient = {n: e.value for n, e in {**parsed.patient.parameters, **block.patient}.items()
                    if n in table.patient}
         for n in table.patient:

@@ -263,10 +263,13 @@ def test_catalogue_factors_are_the_parameters_with_published_variability():
 
 
 def test_igesweep_2_factors_are_its_own_published_variability():
-    """The default model's factors: Lowe 2009's omega (Hayashi's ka CV), IgE production."""
+    """The default model's factors: Lowe 2009's omega (Hayashi's ka CV), IgE production, and
+    the scatter of basophil receptors (§M2.8)."""
     raw = yaml.safe_load(default_catalogue_path().read_text())
     own = set(raw["models"]["igesweep-2"]["therapies"]["omalizumab"]["variability"])
+    own |= set(raw["models"]["igesweep-2"]["patient_variability"])
     assert "ige_production_ug_day" in own and "ige_half_life_d" not in own
+    assert "basophil_fceri_per_cell" in own
     factors = {f.name: f for f in factors_from_catalogue(load_catalogue(), "omalizumab",
                                                           width_sd=1.0)}
     assert set(factors) == own     # the patient block's half-life is not a parameter here
@@ -314,10 +317,13 @@ def test_a_therapy_without_variability_has_only_user_factors():
     catalogue = load_catalogue()
     quiet = next(k for k, t in catalogue.therapies.items()
                  if not t.variability and not catalogue.patient.variability)
-    assert factors_from_catalogue(catalogue, quiet) == []
-    assert [f.name for f in factors_from_catalogue(catalogue, quiet,
+    assert factors_from_catalogue(catalogue, quiet, model="igesweep-1") == []
+    assert [f.name for f in factors_from_catalogue(catalogue, quiet, model="igesweep-1",
                                                    extra={"weight_kg": (40, 150)})] == [
         "weight_kg"]
+    # in igesweep-2 every therapy's population carries the patient's own variability
+    assert [f.name for f in factors_from_catalogue(catalogue, quiet, model="igesweep-2")] == [
+        "basophil_fceri_per_cell"]
 
 
 @pytest.mark.parametrize(("args", "match"), [

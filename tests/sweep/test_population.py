@@ -13,6 +13,7 @@ from igesweep.sweep.population import (
     covariate_values,
     subject_numbers,
     therapy_variability,
+    therapy_variability_entries,
 )
 from igesweep.sweep.spec import Covariate, Population
 
@@ -33,7 +34,7 @@ def test_omalizumab_random_effects_have_the_catalogue_covariance(model):
     cat = load_catalogue()
     var = therapy_variability(cat, "omalizumab", model)
     table = parameter_table(model)
-    entries = cat.therapy_block("omalizumab", model).variability
+    entries = therapy_variability_entries(cat, "omalizumab", model)
     n = 200_000
     params = np.ones((n, len(table.names)))
     pop = Population(n=n, seed=3)

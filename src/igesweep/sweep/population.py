@@ -66,12 +66,14 @@ def therapy_variability_entries(catalogue: Catalogue, therapy: str,
     Returns
     -------
     dict of str to VariabilityEntry
-        By parameter name, in ``model``'s parameter order; the therapy's entry
-        replaces the patient block's for the same parameter.
+        By parameter name, in ``model``'s parameter order: the patient block's,
+        the model's own patient variability, and the therapy's, each replacing
+        the one before for the same parameter.
     """
     table = parameter_table(model)
     block = catalogue.therapy_block(therapy, model)
-    entries = {**catalogue.patient.variability, **block.variability}
+    own = catalogue.models[model].patient_variability if model in catalogue.models else {}
+    entries = {**catalogue.patient.variability, **own, **block.variability}
     return {n: entries[n] for n in table.names if n in entries}
 
 
