@@ -6,7 +6,9 @@ lanes/s per core, steps per lane and µs per step attempt, for full and QE
 binding; then the Numba compile time of the kernel with an empty cache
 (cold) and the cache load time (warm), each measured in a fresh process.
 
-Run: ``python benchmarks/kernel_throughput.py [--lanes N] [--repeats R] [--no-compile]``
+Run: ``python benchmarks/kernel_throughput.py [--lanes N] [--repeats R] [--no-compile]
+[--model NAME ...]`` (several ``--model`` run side by side in one process; the
+compile measurement is of igesweep-1).
 """
 
 from __future__ import annotations
@@ -66,14 +68,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-compile", action="store_true",
                         help="skip the cold/warm compile measurement")
+    parser.add_argument("--model", action="append", dest="models",
+                        help="model(s) to measure side by side (default: igesweep-1)")
     args = parser.parse_args()
     catalogue = load_catalogue()
     cores = numba.get_num_threads()
     print(f"lanes={args.lanes} numba threads={cores} cpus={os.cpu_count()}")
-    print(f"{'binding':8} {'driver':9} {'lanes/s':>10} {'lanes/s/core':>13} {'steps/lane':>11} "
-          f"{'us/step':>8}")
-    for binding in ("full", "qe"):
-        scen = parse_scenario({**SCENARIO, "binding": binding})
+    print(f"{'model':11} {'binding':8} {'driver':9} {'lanes/s':>10} {'lanes/s/core':>13} "
+          f"{'steps/lane':>11} {'us/step':>8}")
+    for model, binding in [(m, b) for m in args.models or [SCENARIO["model"]]
+                           for b in ("full", "qe")]:
+        scen = parse_scenario({**SCENARIO, "model": model, "binding": binding})
         lane = resolve(scen, catalogue)
         batch = pack_lanes([lane] * args.lanes, scen.output_days())
         t0 = time.perf_counter()
@@ -92,7 +97,7 @@ def main() -> None:
             # step attempts: accepted plus rejected, each one Rodas5P step's work
             attempts = res.stats[:, 0].sum() + res.stats[:, 1].sum()
             us_step = best * (cores if parallel else 1) / attempts * 1e6
-            print(f"{binding:8} {'parallel' if parallel else 'serial':9} {rate:10.0f} "
+            print(f"{model:11} {binding:8} {'parallel' if parallel else 'serial':9} {rate:10.0f} "
                   f"{per_core:13.0f} {res.stats[:, 0].mean():11.0f} {us_step:8.3f}")
         print(f"  (first call incl. compile or cache load: {compile_s:.2f} s)")
     if not args.no_compile:
