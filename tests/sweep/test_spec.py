@@ -65,8 +65,14 @@ def test_bad_grid_names_the_yaml_path(grid, path, fragment):
 
 
 def test_population_without_anything_to_draw_is_refused():
-    found = problems({**BASE, "therapy": "ligelizumab", "population": {"n": 10, "seed": 1}})
+    found = problems({**BASE, "model": "igesweep-1", "therapy": "ligelizumab",
+                      "population": {"n": 10, "seed": 1}})
     assert "nothing to draw" in found["population"]
+    # igesweep-2 draws the patient's own variability (basophil receptors) for every therapy
+    plan = build_plan(parse_sweep({**BASE, "therapy": "ligelizumab",
+                                   "population": {"n": 10, "seed": 1}}, "s.yaml"),
+                      load_catalogue(), "s.yaml")
+    assert plan.n_lanes == 10
     found = problems({**BASE, "population": {"n": 10, "seed": 1, "variability": False}})
     assert "nothing to draw" in found["population"]
 
