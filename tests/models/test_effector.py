@@ -80,11 +80,8 @@ def test_receptors_do_not_saturate_with_ige():
 
 
 def _usual(therapy: str, **therapy_params: float):
-    block = load_catalogue().therapies[therapy]
-    scenario = {"model": MODEL, "therapy": therapy, "times": {"start": 0, "stop": 364, "step": 1},
-                "regimen": block.usual_regimen.model_dump(exclude_none=True)}
-    if block.usual_apheresis_days:
-        scenario["apheresis_days"] = list(block.usual_apheresis_days)
+    scenario = {"model": MODEL, "therapy": therapy, "regimen": "usual",
+                "times": {"start": 0, "stop": 364, "step": 1}}
     if therapy_params:
         scenario["therapy_params"] = therapy_params
     ds = simulate(scenario)

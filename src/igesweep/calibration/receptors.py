@@ -92,6 +92,22 @@ def receptor_module(patient: Mapping[str, float], model: str = CATALOGUE_MODEL,
         * (ige_ng_ml / IGE_REFERENCE_NG_ML) ** patient["fceri_ige_exp"])
 
 
+def untreated_receptors(module: ReceptorModule) -> np.ndarray:
+    """Free and IgE-bound FcεRI per cell at the untreated steady state of ``module``."""
+    bound_over_free = module.kon * module.e0_nm / (module.koff + module.k_bound)
+    free = module.total0 / (1.0 + bound_over_free)
+    return np.array([free, free * bound_over_free])
+
+
+def _held_ige_solution(x0: np.ndarray, ksyn: float, kon: float, koff: float, k_free: float,
+                       k_bound: float, e_nm: float, days: np.ndarray) -> np.ndarray:
+    """(free, bound) FcεRI at ``days`` from ``x0``, synthesis ``ksyn``, free IgE held at
+    ``e_nm``: the exact solution of the linear 2 x 2 module, one row per day."""
+    a = np.array([[-k_free - kon * e_nm, koff], [kon * e_nm, -koff - k_bound]])
+    x_ss = -np.linalg.solve(a, np.array([ksyn, 0.0]))
+    return np.array([x_ss + expm(a * t) @ (x0 - x_ss) for t in np.atleast_1d(days)])
+
+
 def receptor_response(module: ReceptorModule, free_ige_fraction: float,
                       days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """FcεRI per cell when free IgE is held at a fraction of its baseline from day 0.
@@ -111,14 +127,9 @@ def receptor_response(module: ReceptorModule, free_ige_fraction: float,
         Total receptors ``R + RE`` and IgE-bound receptors ``RE``, per cell, at ``days``.
     """
     m = module
-    bound_over_free = m.kon * m.e0_nm / (m.koff + m.k_bound)
-    r0 = m.total0 / (1.0 + bound_over_free)
-    x0 = np.array([r0, r0 * bound_over_free])
-    ksyn = m.k_free * x0[0] + m.k_bound * x0[1]
-    e_nm = free_ige_fraction * m.e0_nm
-    a = np.array([[-m.k_free - m.kon * e_nm, m.koff], [m.kon * e_nm, -m.koff - m.k_bound]])
-    x_ss = -np.linalg.solve(a, np.array([ksyn, 0.0]))
-    x = np.array([x_ss + expm(a * t) @ (x0 - x_ss) for t in np.atleast_1d(days)])
+    x0 = untreated_receptors(m)
+    x = _held_ige_solution(x0, m.k_free * x0[0] + m.k_bound * x0[1], m.kon, m.koff, m.k_free,
+                           m.k_bound, free_ige_fraction * m.e0_nm, days)
     return x.sum(axis=1), x[:, 1]
 
 
@@ -131,15 +142,11 @@ def culture_response(patient: Mapping[str, float], model: str, ige_ng_ml: float,
     is dropped), and free IgE is held at ``ige_ng_ml``.
     """
     vivo = receptor_module(patient, model, population)
-    bound_over_free = vivo.kon * vivo.e0_nm / (vivo.koff + vivo.k_bound)
-    r0 = vivo.total0 / (1.0 + bound_over_free)
-    x0 = np.array([r0, r0 * bound_over_free])
-    ksyn = vivo.k_free * x0[0] + vivo.k_bound * x0[1]
-    kf, kb = patient["fceri_kint_free"], patient["fceri_kint_bound"]
-    e_nm = ige_ng_ml / (190.0 if model == CATALOGUE_MODEL else IGE_MW_KDA)
-    a = np.array([[-kf - vivo.kon * e_nm, vivo.koff], [vivo.kon * e_nm, -vivo.koff - kb]])
-    x_ss = -np.linalg.solve(a, np.array([ksyn, 0.0]))
-    return float((x_ss + expm(a * days) @ (x0 - x_ss)).sum())
+    x0 = untreated_receptors(vivo)
+    x = _held_ige_solution(x0, vivo.k_free * x0[0] + vivo.k_bound * x0[1], vivo.kon, vivo.koff,
+                           patient["fceri_kint_free"], patient["fceri_kint_bound"],
+                           ige_ng_ml / IGE_MW_KDA, np.array([days]))
+    return float(x[0].sum())
 
 
 #: MacGlashan 1997's pretreatment median, FcεRI per basophil.

@@ -17,9 +17,10 @@ sparsity, an elimination order for the stage systems, and the compiled code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import Any, Literal
 
 import numpy as np
 import sympy as sp
@@ -253,7 +254,8 @@ class Model:
         The output of receptors per cell that the summary metric
         ``fceri_reduction`` reads (``None``: the model has no receptors).
     receptor_baseline : sympy.Expr or None
-        That output's untreated value, in parameters and constants.
+        That output's untreated value, in parameters, constants and derived
+        quantities.
     """
 
     name: str
@@ -337,9 +339,7 @@ class Model:
                 o.name for o in self.outputs}:
             out.append(f"receptor_readout {self.receptor_readout!r} is not an output")
         if self.receptor_baseline is not None:
-            constants = {sp.Symbol(c, real=True) for c in self.constants}
-            unknown = sp.sympify(self.receptor_baseline).free_symbols - {
-                p.symbol for p in self.parameters} - constants
+            unknown = sp.sympify(self.receptor_baseline).free_symbols - known
             if unknown:
                 out.append(f"receptor_baseline uses {sorted(map(str, unknown))}")
         b = self.binding
@@ -378,6 +378,21 @@ class Model:
                 return p
         raise KeyError(name)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the cached functions (rebuilt on first use)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_receptor_baseline_function"}
+
+    @cached_property
+    def _receptor_baseline_function(self) -> Callable[..., Any] | None:
+        """:attr:`receptor_baseline` in parameters only, as a NumPy function (built once)."""
+        if self.receptor_baseline is None:
+            return None
+        expr = sp.sympify(self.receptor_baseline)
+        for d in reversed(self.derived):
+            expr = expr.xreplace({d.symbol: d.expr})
+        expr = expr.xreplace({sp.Symbol(k, real=True): v for k, v in self.constants.items()})
+        return sp.lambdify([p.symbol for p in self.parameters], expr, "numpy")
+
     def receptor_baselines(self, params: np.ndarray) -> np.ndarray:
         """Untreated value of :attr:`receptor_readout` per lane (NaN without receptors).
 
@@ -386,11 +401,9 @@ class Model:
         params : numpy.ndarray, shape (n_lanes, n_parameters)
             Packed parameters in :attr:`parameter_names` order.
         """
-        if self.receptor_baseline is None:
+        f = self._receptor_baseline_function
+        if f is None:
             return np.full(params.shape[0], np.nan)
-        expr = sp.sympify(self.receptor_baseline).subs(
-            {sp.Symbol(k, real=True): v for k, v in self.constants.items()})
-        f = sp.lambdify([p.symbol for p in self.parameters], expr, "numpy")
         return np.broadcast_to(np.asarray(f(*params.T), dtype=float), params.shape[:1]).copy()
 
     def digest(self) -> str:

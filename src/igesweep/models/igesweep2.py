@@ -183,6 +183,5 @@ MODEL = Model(
     stiffness_keys=("ige_baseline_iu_ml", "weight_kg"),
     # fceri_reduction reads the basophils, the cells every receptor measurement counts
     receptor_readout="basophil_fceri_total",
-    receptor_baseline=P["basophil_fceri_per_cell"]
-    * (NG_PER_IU * P["ige_baseline_iu_ml"] / IGE_REF) ** P["fceri_ige_exp"],
+    receptor_baseline=Q[f"rtot0_{cells.BASOPHILS.short}"],
 )

@@ -21,7 +21,7 @@ from scipy.optimize import brentq
 
 from igesweep.analysis.dosing_table import approved_cells
 from igesweep.calibration import calibration_residuals
-from igesweep.calibration.receptors import culture_response, receptor_module, receptor_response
+from igesweep.calibration.receptors import culture_response, receptor_module, untreated_receptors
 from igesweep.catalogue import Catalogue
 from igesweep.literature import NOT_ASSESSED, TEST_OBSERVATIONS, Observation
 from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL
@@ -322,8 +322,7 @@ class _Rows:
         bound = []
         for ige_ng_ml in (2.6, 5500.0):
             patient = {**self.patient, "ige_baseline_iu_ml": ige_ng_ml / self.ng_ml_per_iu_ml}
-            bound.append(receptor_response(receptor_module(patient, self.model), 1.0,
-                                           np.array([0.0]))[1][0])
+            bound.append(untreated_receptors(receptor_module(patient, self.model))[1])
         return float(bound[1] / bound[0]), ("untreated basophils of patients at 2.6 and "
                                             "5,500 ng/mL")
 
