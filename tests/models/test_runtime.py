@@ -16,6 +16,18 @@ def test_qe_complex_solves_the_equilibrium_without_cancellation(dt, et):
     assert e > 0 and d > 0
 
 
+def test_qe_complex_never_exceeds_either_total():
+    """A tiny drug total against much IgE: the quotient rounds one ulp above the drug total
+    for these inputs (found by the igesweep-2 property test as free drug -3e-80)."""
+    a, b, k = 3.0331220448974974e-77, 10.729562342913589, 4.5751318612837e-24
+    assert qe_complex(a, b, k, 1.0) <= a
+    rng = np.random.default_rng(0)
+    for _ in range(20_000):
+        a, b = 10 ** rng.uniform(-80, 2), 10 ** rng.uniform(-80, 2)
+        k = 10 ** rng.uniform(-30, 1) * rng.uniform()
+        assert qe_complex(a, b, k, 1.0) <= min(a, b)
+
+
 def test_qe_complex_is_zero_without_binding():
     assert qe_complex(10.0, 3.0, 0.0, 0.0) == 0.0
     assert qe_slope(3.0, 0.0, 0.0) == 0.0

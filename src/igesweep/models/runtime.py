@@ -34,9 +34,13 @@ def qe_sqrt(a: float, b: float, kd: float) -> float:
 
 @jit_inline
 def qe_complex(a: float, b: float, kd: float, kon: float) -> float:
-    """Complex at quasi-equilibrium, ``2ab/(a + b + kd + sqrt(...))``; 0 if ``kon == 0``."""
+    """Complex at quasi-equilibrium, ``2ab/(a + b + kd + sqrt(...))``; 0 if ``kon == 0``.
+
+    The root never exceeds ``min(a, b)``; rounding can put the quotient one ulp
+    above, which would make a free species ``a - C`` negative, so it is held there.
+    """
     den = a + b + kd + qe_sqrt(a, b, kd)
-    c = 2.0 * a * b / den
+    c = min(2.0 * a * b / den, a, b)
     return 0.0 if (kon == 0.0 or not den > 0.0) else c
 
 
