@@ -63,6 +63,31 @@ def _parser() -> argparse.ArgumentParser:
     th.add_argument("--hazard", action="store_true",
                     help="simulate each usual regimen (reference patient, one year) and give "
                          "the peak cross-link hazard (docs/model.md §M2.9)")
+    dose = sub.add_parser(
+        "dose", help="least label dose and longest interval that keeps free IgE below target",
+        description="For one patient, give every omalizumab label option (75-600 mg in 75-mg "
+                    "steps, every 2 or 4 weeks, at most 150 mg per injection site) to virtual "
+                    "patients drawn from the published variability and parameter uncertainty, "
+                    "and answer with the least drug that keeps the asked share below target "
+                    "at steady state (docs/model.md §D1).")
+    dose.add_argument("--weight-kg", type=float, required=True, help="body weight (kg)")
+    dose.add_argument("--ige-iu-ml", type=float, required=True,
+                      help="pre-treatment serum total IgE (IU/mL)")
+    dose.add_argument("--therapy", default="omalizumab", help="catalogue therapy (default "
+                      "omalizumab; it needs published between-subject variability)")
+    dose.add_argument("--model", default=DEFAULT_MODEL,
+                      help=f"model to simulate (default {DEFAULT_MODEL})")
+    dose.add_argument("--target-ng-ml", type=float, default=25.0,
+                      help="free-IgE target at the steady-state trough (default 25 ng/mL, "
+                           "the label tables' design goal)")
+    dose.add_argument("--attainment", type=float, default=0.9,
+                      help="share of virtual patients that must be below target (default 0.9)")
+    dose.add_argument("--subjects", type=int, default=100,
+                      help="virtual patients, the same in every parameter draw (default 100)")
+    dose.add_argument("--draws", type=int, default=10,
+                      help="parameter draws from the published standard errors (default 10)")
+    dose.add_argument("--seed", type=int, default=1, help="seed of the draws (default 1)")
+    dose.add_argument("--json", action="store_true", help="print the answer as JSON")
     mod = sub.add_parser("models", help="list the models; show one's declaration or code")
     mod_sub = mod.add_subparsers(dest="models_command")
     show = mod_sub.add_parser("show", help="a model's states, parameters, equations, outputs")
@@ -156,6 +181,23 @@ def _cmd_therapies(args: argparse.Namespace, catalogue: Catalogue) -> int:
             verdict = "PREDICTED DEGRANULATION" if h >= HAZARD_THRESHOLD else "below threshold"
             print(f"    peak cross-link hazard at the usual regimen: {h:.3g} ({verdict})")
     print(f"\nmodel: {args.model}; catalogue: {catalogue.path}")
+    return EXIT_OK
+
+
+def _cmd_dose(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    import json
+
+    from igesweep.analysis.dose_finder import describe, find_dose
+    from igesweep.models import model_names
+
+    if args.model not in model_names():
+        raise InputError([("--model", f"unknown model {args.model!r}; allowed: "
+                           f"{', '.join(model_names())}")])
+    answer = find_dose(args.weight_kg, args.ige_iu_ml, catalogue, therapy=args.therapy,
+                       model=args.model, target_ng_ml=args.target_ng_ml,
+                       attainment=args.attainment, n_subjects=args.subjects,
+                       n_draws=args.draws, seed=args.seed)
+    print(json.dumps(answer.to_dict(), indent=2) if args.json else describe(answer))
     return EXIT_OK
 
 
@@ -282,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_calibrate(args, catalogue)
         if args.command == "models":
             return _cmd_models(args, catalogue)
+        if args.command == "dose":
+            return _cmd_dose(args, catalogue)
         if args.command == "verify":
             return _cmd_verify(args)
         return _cmd_therapies(args, catalogue)

@@ -28,12 +28,15 @@ class ChunkReport:
     seconds: float
 
 
-def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
+def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False
+                  ) -> dict[str, np.ndarray]:
     """Arrays to store for one chunk, each shaped as the chunk's region.
 
     Lanes whose status is not ok are NaN-filled entirely, metrics included.
     Each model's lanes run as one batch; a stored parameter that a lane's
-    model does not have is NaN for that lane.
+    model does not have is NaN for that lane. ``parallel`` spreads the lanes
+    over Numba's threads (for a chunk run in the calling process, not in a
+    Dask worker, which runs one thread per chunk).
     """
     batches, block = plan.chunk_batches(chunk)
     scen = plan.sweep.scenario
@@ -48,7 +51,7 @@ def compute_chunk(plan: SweepPlan, chunk: int) -> dict[str, np.ndarray]:
     arrays.update({f"param_{name}": np.full(n_lanes, np.nan) for name in stored})
     for batch, lanes in batches:
         res = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
-                          max_steps=scen.solver.max_steps, parallel=False,
+                          max_steps=scen.solver.max_steps, parallel=parallel,
                           grouped=scen.solver.lockstep)
         failed = res.status != STATUS_OK
         outputs = res.outputs
@@ -81,3 +84,31 @@ def run_chunk(plan: SweepPlan, path: str, chunk: int) -> ChunkReport:
     write_chunk(Path(path), plan, chunk, compute_chunk(plan, chunk))
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
                        seconds=time.perf_counter() - t0)
+
+
+def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Run every lane of a small plan in this process, without a store.
+
+    Parameters
+    ----------
+    plan : SweepPlan
+        The sweep to run; its lanes are spread over Numba's threads.
+    names : tuple of str
+        Arrays of :func:`compute_chunk` to keep (metrics, ``status``, outputs).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each array shaped as the plan's lanes (:attr:`SweepPlan.shape`, then
+        time for outputs).
+    """
+    out: dict[str, np.ndarray] = {}
+    for chunk in range(plan.n_chunks):
+        arrays = compute_chunk(plan, chunk, parallel=True)
+        region = plan.chunk_region(chunk)
+        for name in names:
+            a = arrays[name]
+            if name not in out:
+                out[name] = np.empty(plan.shape + a.shape[len(region):], dtype=a.dtype)
+            out[name][region] = a
+    return out
