@@ -151,12 +151,15 @@ def _model(cfg: Mapping[str, Any]) -> str:
     return cfg.get("model", DEFAULT_MODEL)
 
 
-def _factors(cfg: Mapping[str, Any], catalogue: Catalogue) -> list[Any]:
+def _factors(cfg: Mapping[str, Any], catalogue: Catalogue, study: str) -> list[Any]:
     from igesweep.analysis.sensitivity import factors_from_catalogue
 
     extra = {name: tuple(bounds) for name, bounds in cfg["extra_factors"].items()}
-    return factors_from_catalogue(catalogue, cfg["therapy"], width_sd=cfg["width_sd"],
-                                  extra=extra, model=_model(cfg))
+    try:
+        return factors_from_catalogue(catalogue, cfg["therapy"], width_sd=cfg["width_sd"],
+                                      extra=extra, model=_model(cfg))
+    except ValueError as err:
+        raise ValueError(f"studies.{study}.extra_factors: {err}") from err
 
 
 def _design_sweep(cfg: Mapping[str, Any], shared: Mapping[str, Any], names: list[str],
@@ -185,7 +188,7 @@ def sobol(cfg: Mapping[str, Any], shared: Mapping[str, Any],
     """Saltelli design over the uncertain parameters (Sobol indices of the metrics)."""
     from igesweep.analysis.sensitivity import sobol_design
 
-    factors = _factors(cfg, catalogue)
+    factors = _factors(cfg, catalogue, "sobol")
     rows = sobol_design(factors, cfg["n"], cfg["seed"])
     return _design_sweep(cfg, shared, [f.name for f in factors], rows), factors
 
@@ -195,7 +198,7 @@ def morris(cfg: Mapping[str, Any], shared: Mapping[str, Any],
     """Morris trajectories over the same factors (screening)."""
     from igesweep.analysis.sensitivity import morris_design
 
-    factors = _factors(cfg, catalogue)
+    factors = _factors(cfg, catalogue, "morris")
     rows = morris_design(factors, cfg["r"], cfg["levels"], cfg["seed"])
     return _design_sweep(cfg, shared, [f.name for f in factors], rows), factors
 

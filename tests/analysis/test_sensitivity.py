@@ -284,7 +284,7 @@ def test_igesweep_2_factors_are_its_own_published_variability():
 def test_extra_ranges_pick_their_scale_and_replace_catalogue_ranges():
     factors = factors_from_catalogue(load_catalogue(), "omalizumab", extra={
         "weight_kg": (40, 150), "ige_baseline_iu_ml": (30, 700),
-        "fceri_kint_bound": (0.0, 0.01), "cl_l_day": (0.05, 0.5)})
+        "fceri_kint_bound": (0.0, 0.2), "cl_l_day": (0.05, 0.5)})
     by_name = {f.name: f for f in factors}
     assert by_name["weight_kg"].scale == "linear"          # 150/40 < 10
     assert by_name["ige_baseline_iu_ml"].scale == "log"    # 700/30 >= 10
@@ -293,6 +293,24 @@ def test_extra_ranges_pick_their_scale_and_replace_catalogue_ranges():
     assert (by_name["cl_l_day"].low, by_name["cl_l_day"].high) == (0.05, 0.5)
     assert [f.name for f in factors][-3:] == ["weight_kg", "ige_baseline_iu_ml",
                                               "fceri_kint_bound"]
+
+
+def test_an_extra_range_must_hold_the_models_own_value():
+    # igesweep-1's receptor-loss range around 0.42/day says nothing of igesweep-2's 21.7/day.
+    with pytest.raises(ValueError, match=r"fceri_kint_free: the range \[0.2, 0.8\] does not hold"):
+        factors_from_catalogue(load_catalogue(), "omalizumab", model="igesweep-2",
+                               extra={"fceri_kint_free": (0.2, 0.8)})
+
+
+@pytest.mark.parametrize("study", ["sobol", "morris"])
+def test_the_shipped_sensitivity_ranges_hold_their_models_values(study):
+    cfg = yaml.safe_load((default_catalogue_path().parent / "config.yaml").read_text())
+    section = cfg["studies"][study]
+    factors = factors_from_catalogue(
+        load_catalogue(), section["therapy"], width_sd=section["width_sd"],
+        extra={k: tuple(v) for k, v in section["extra_factors"].items()},
+        model=section.get("model", "igesweep-2"))
+    assert set(section["extra_factors"]) <= {f.name for f in factors}
 
 
 def test_cv_entries_and_fraction_caps():

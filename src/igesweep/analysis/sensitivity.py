@@ -184,8 +184,9 @@ def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: floa
     Raises
     ------
     ValueError
-        On an unknown therapy or parameter, ``width_sd <= 0``, a bad range, or a
-        variable parameter whose typical value is not > 0.
+        On an unknown therapy or parameter, ``width_sd <= 0``, a bad range, a
+        user range that does not hold the parameter's catalogue value in
+        ``model``, or a variable parameter whose typical value is not > 0.
     """
     if not (math.isfinite(width_sd) and width_sd > 0):
         raise ValueError(f"width_sd must be a positive number, got {width_sd!r}")
@@ -208,6 +209,9 @@ def factors_from_catalogue(catalogue: Catalogue, therapy: str, *, width_sd: floa
                                f"{spread}{note}", model)
     for name, (low, high) in (extra or {}).items():
         low, high = float(low), float(high)
+        if name in typical and not low <= typical[name] <= high:
+            raise ValueError(f"{name}: the range [{low:g}, {high:g}] does not hold its value "
+                             f"{typical[name]:g} in model {model} (catalogue, {therapy})")
         scale: Scale = "log" if low > 0 and high > 0 and high / low >= LOG_RATIO else "linear"
         factors[name] = Factor(name, low, high, scale, f"user range [{low:g}, {high:g}]", model)
     return list(factors.values())
