@@ -24,6 +24,7 @@ STUDIES = (
     "dosing_map",
     "affinity_map",
     "dosing_table",
+    "optimised_dosing_table",
     "sobol",
     "morris",
     "local",
@@ -144,6 +145,26 @@ def dosing_table(cfg: Mapping[str, Any], shared: Mapping[str, Any],
     if cfg.get("population", 0):
         sweep["population"] = {"n": cfg["population"], "seed": cfg["seed"]}
     return sweep, cells
+
+
+def optimised_dosing_table(cfg: Mapping[str, Any], shared: Mapping[str, Any],
+                           catalogue: Catalogue) -> dict[str, Any]:
+    """The dose finder's sweep (docs/model.md §D1) at every weight × baseline-IgE grid point.
+
+    The grid points are the ``design`` rows (the ``sample`` dimension, with
+    ``weight_kg`` and ``ige_baseline_iu_ml`` coordinates); every label option
+    is a grid dimension; ``population`` subjects under ``draws`` parameter draws.
+    """
+    from igesweep.analysis.dose_finder import dose_sweep
+
+    weights = [float(w) for w in cfg["weight_kg"] for _ in cfg["ige_baseline_iu_ml"]]
+    iges = [float(e) for _ in cfg["weight_kg"] for e in cfg["ige_baseline_iu_ml"]]
+    sweep = dose_sweep(weights[0], iges[0], therapy="omalizumab", model=_model(cfg),
+                       target_ng_ml=cfg["target_free_ige_ng_ml"], n_subjects=cfg["population"],
+                       n_draws=cfg["draws"], seed=cfg["seed"])
+    sweep.pop("patient")
+    sweep["design"] = {"patient.weight_kg": weights, "patient.ige_baseline_iu_ml": iges}
+    return sweep
 
 
 def _model(cfg: Mapping[str, Any]) -> str:

@@ -48,7 +48,7 @@ def test_workflow_produces_the_report_and_every_study(workflow_run):
     results = workflow_run / "results"
     assert (results / "report.html").stat().st_size > 50_000
     for study in ("therapy_reference", "therapy_population", "dosing_map", "affinity_map",
-                  "dosing_table", "sobol", "morris", "local"):
+                  "dosing_table", "optimised_dosing_table", "sobol", "morris", "local"):
         assert (results / study / f"{study}.zarr" / "zarr.json").exists()
         assert (results / study / "analysis.json").exists()
     assert len(list((results / "figures").glob("*.png"))) >= 9
@@ -76,8 +76,7 @@ def test_editing_one_study_reruns_only_that_study(workflow_run, tmp_path):
     assert "rule report:" in out
 
 
-@pytest.mark.xdist_group("workflow")
-def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
+def _chromium(tmp_path: Path, width: int):
     if not (CHROMIUM and CHROMEDRIVER):
         if os.environ.get("IGESWEEP_REQUIRE_BROWSER"):
             pytest.fail("chromium and chromedriver are required (apt-get install chromium "
@@ -88,12 +87,19 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                 "--window-size=1400,2000"):
+                 f"--window-size={width},2000"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.mark.xdist_group("workflow")
+@pytest.mark.parametrize("width", [800, 1400])
+def test_report_renders_in_headless_chromium(workflow_run, tmp_path, width):
+    driver = _chromium(tmp_path, width)
     try:
         driver.get((workflow_run / "results" / "report.html").as_uri())
         images = driver.execute_script(
@@ -102,8 +108,25 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path):
         assert all(done and width > 100 for done, width in images), images
         headings = driver.execute_script(
             "return Array.from(document.querySelectorAll('h2')).map(h => h.textContent);")
+        assert headings[0] == "Key findings", headings
         assert "Sensitivity of the summary metrics" in headings
         assert "Models compared" in headings
+        findings = driver.execute_script(
+            "return Array.from(document.querySelectorAll('ul.findings li'))"
+            ".map(li => li.textContent);")
+        assert findings and all(re.search(r"\d", f) for f in findings), findings
+        cells = driver.execute_script(
+            "return document.querySelectorAll('table.grid td').length;")
+        assert cells == 2 * 2 * 2  # 2 weights x 2 IgE levels, against the US and EU tables
+        # Nothing wider than the window: wide tables scroll inside their own box.
+        page_width = driver.execute_script("return document.documentElement.scrollWidth;")
+        assert page_width <= driver.execute_script("return window.innerWidth;")
+        # Offline: every resource is inline (no request beyond the file itself).
+        requests = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(r => r.name);")
+        assert requests == [], requests
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
         shot = tmp_path / "report.png"
         driver.save_screenshot(str(shot))
     finally:

@@ -16,6 +16,9 @@ def main(study: str, store: str, design: str, cfg: dict, target: float, out: str
         result = summaries.dosing_map(ds, target)
     elif study == "dosing_table":
         result = summaries.dosing_table(ds, info["cells"], (target, 25.0))
+    elif study == "optimised_dosing_table":
+        result = summaries.optimised_dosing_table(
+            ds, target_ng_ml=cfg["target_free_ige_ng_ml"], attainment=cfg["attainment"])
     elif study == "sobol":
         result = summaries.sobol(ds, info["factors"], seed=cfg["seed"],
                                  resamples=cfg["resamples"])

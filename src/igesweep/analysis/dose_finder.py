@@ -391,6 +391,28 @@ def find_dose(weight_kg: float, ige_iu_ml: float, catalogue: Catalogue, *,
     if not uncertain:
         notes.append(f"{therapy} has no published standard errors in model {model}: the "
                      "interval is the Monte Carlo error only, without parameter uncertainty.")
+    return decide(troughs, weight_kg, ige_iu_ml, therapy=therapy, model=model,
+                  target_ng_ml=target_ng_ml, attainment=attainment, n_draws=draws, notes=notes)
+
+
+def decide(troughs: np.ndarray, weight_kg: float, ige_iu_ml: float, *,
+           therapy: str = LABELLED_THERAPY, model: str = DEFAULT_MODEL,
+           target_ng_ml: float = DEFAULT_TARGET_NG_ML, attainment: float = DEFAULT_ATTAINMENT,
+           n_draws: int, notes: list[str] | None = None) -> DoseAnswer:
+    """The answer from the troughs of :func:`simulate_troughs`.
+
+    Parameters
+    ----------
+    troughs : ndarray, shape (len(DOSES_MG), len(INTERVALS_DAYS), n_draws, n_subjects)
+        Steady-state trough free IgE (ng/mL); ``n_draws`` is 1 without parameter draws.
+    weight_kg, ige_iu_ml, therapy, model, target_ng_ml, attainment
+        As :func:`find_dose`.
+    n_draws : int
+        Parameter draws simulated (0: none, the typical values only).
+    notes : list of str, optional
+        Notes to carry into the answer ahead of the finder's own.
+    """
+    notes = list(notes or [])
     rows = []
     for opt in options():
         i, j = DOSES_MG.index(opt.dose_mg), INTERVALS_DAYS.index(opt.interval_days)
@@ -416,8 +438,8 @@ def find_dose(weight_kg: float, ige_iu_ml: float, catalogue: Catalogue, *,
                      f"({best.probability:.0%}).")
     return DoseAnswer(
         weight_kg=weight_kg, ige_iu_ml=ige_iu_ml, therapy=therapy, model=model,
-        target_ng_ml=target_ng_ml, attainment=attainment, n_subjects=n_subjects,
-        n_draws=draws, options=tuple(rows),
+        target_ng_ml=target_ng_ml, attainment=attainment, n_subjects=troughs.shape[3],
+        n_draws=n_draws, options=tuple(rows),
         recommended=qualifying[0] if qualifying else None,
         alternatives=tuple(qualifying[1:1 + N_ALTERNATIVES]), label_cell=cell, label=label,
         notes=tuple(notes))

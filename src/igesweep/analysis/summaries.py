@@ -219,3 +219,31 @@ def local(ds: xr.Dataset, names: Sequence[str], rel_step: float) -> dict[str, An
         e = elasticities(list(names), metric_values(ds, metric), rel_step)
         out["elasticity"][metric] = _clean(np.array([e[n] for n in names]))
     return out
+
+
+def optimised_dosing_table(ds: xr.Dataset, *, target_ng_ml: float, attainment: float
+                           ) -> dict[str, Any]:
+    """The dose finder's answer per grid point against the US and EU tables.
+
+    ``ds`` is the sweep of :func:`igesweep.studies.optimised_dosing_table`
+    (lane dimensions ``sample``, ``dose_mg``, ``interval_days``, ``draw``,
+    ``subject``). Every lane must have succeeded: a failed lane is an error,
+    never a patient left out.
+    """
+    from igesweep.analysis.dose_finder import DOSES_MG, INTERVALS_DAYS
+    from igesweep.analysis.optimised_table import key_findings, optimised_table
+
+    if (ds["status"].values != 0).any():
+        raise ValueError(f"{int((ds['status'].values != 0).sum())} lanes failed; the table "
+                         "would leave their patients out")
+    da = ds["trough_free_ige"].sel(dose_mg=list(DOSES_MG), interval_days=list(INTERVALS_DAYS))
+    dims = ["sample", "dose_mg", "interval_days"] + [d for d in ("draw", "subject")
+                                                     if d in da.dims]
+    troughs = da.transpose(*dims).values
+    if "draw" not in da.dims:
+        troughs = troughs[:, :, :, None, :]
+    n_draws = ds.sizes.get("draw", 0)
+    table = optimised_table(troughs, ds["weight_kg"].values, ds["ige_baseline_iu_ml"].values,
+                            target_ng_ml=target_ng_ml, attainment=attainment, n_draws=n_draws)
+    table["key_findings"] = key_findings(table)
+    return table

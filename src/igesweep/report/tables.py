@@ -38,7 +38,7 @@ def html_table(columns: list[str], rows: list[list[Any]],
             cls = ' class="left"' if isinstance(v, str) else ""
             cells.append(f"<td{cls}{style}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(body)}</table></div>'
 
 
 def _attainment_colour(share: float) -> str:
@@ -47,3 +47,60 @@ def _attainment_colour(share: float) -> str:
     red = int(255 * min(1.0, 2 * (1 - share)))
     green = int(200 * min(1.0, 2 * share))
     return f"rgb({red},{green},90)"
+
+
+#: Colour-blind-safe tints (Okabe–Ito hues, lightened) of the label verdicts.
+VERDICT_COLOURS = {
+    "agree": "#cfe3f3",                 # blue
+    "lower dose suffices": "#c9eadf",   # bluish green
+    "longer interval suffices": "#e4f2d0",  # yellowish green
+    "label falls short": "#f9dcae",     # orange
+    "not in label": "#eeeeee",          # grey
+    "EU dose not retrieved": "#ffffff",  # white
+}
+
+
+def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
+    """The optimised dosing table against one label, a cell per grid point.
+
+    Parameters
+    ----------
+    table : mapping
+        :func:`igesweep.analysis.optimised_table.optimised_table`'s result.
+    label : {"us", "eu"}
+        Which label's regimen and verdict each cell shows and is shaded by.
+
+    Returns
+    -------
+    str
+        Rows = baseline IgE (IU/mL), columns = weight (kg). Each cell: the
+        dose finder's answer and its attainment, then the label's regimen and
+        its attainment; the background is the verdict (legend below the table).
+    """
+    points = {(p["ige_baseline_iu_ml"], p["weight_kg"]): p for p in table["points"]}
+    name = {"us": "US", "eu": "EU"}[label]
+    head = "".join(f"<th>{w:g} kg</th>" for w in table["weights_kg"])
+    body = []
+    for ige in table["ige_baseline_iu_ml"]:
+        cells = [f"<th>{ige:g} IU/mL</th>"]
+        for w in table["weights_kg"]:
+            p = points.get((ige, w))
+            if p is None:
+                cells.append("<td>–</td>")
+                continue
+            rec = p["recommended"]
+            answer = (f"<b>{rec['regimen']}</b> {rec['attainment']:.2f}" if rec else
+                      f"none (best {p['best']['regimen']} {p['best']['attainment']:.2f})")
+            lab = p[label]
+            labelled = (f"{name} {lab['regimen']} {lab['attainment']:.2f}" if lab
+                        else f"{name}: {p[f'{label}_verdict']}")
+            colour = VERDICT_COLOURS[p[f"{label}_verdict"]]
+            cells.append(f'<td class="left" style="background:{colour}" '
+                         f'title="{html.escape(p[f"{label}_verdict"])}">{answer}<br>'
+                         f'<small>{html.escape(labelled)}</small></td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    legend = " ".join(f'<span style="background:{c};padding:0 0.5em;border:1px solid #ccc">'
+                      f"{html.escape(v)}</span>" for v, c in VERDICT_COLOURS.items()
+                      if v != "EU dose not retrieved" or label == "eu")
+    return (f'<div class="scroll"><table class="grid"><tr><th></th>{head}</tr>'
+            f"{''.join(body)}</table></div><p><small>{legend}</small></p>")
