@@ -486,6 +486,42 @@ def sobol_convergence(factors: Sequence[Factor], Y: np.ndarray, *, seed: int,
 # ---------------------------------------------------------------------------- Morris
 
 
+#: Largest half-width of a total index's 95 % bootstrap interval counted as converged.
+SOBOL_TOLERANCE = 0.05
+
+
+def sobol_converged(st: Sequence[float | None], st_conf: Sequence[float | None],
+                    n_base: int, tolerance: float = SOBOL_TOLERANCE) -> dict[str, Any]:
+    """Whether the total indices of one metric have converged, and the N that would do.
+
+    Parameters
+    ----------
+    st, st_conf : sequence of float or None
+        Total indices and the half-widths of their 95 % bootstrap intervals.
+    n_base : int
+        Base samples N behind them.
+    tolerance : float
+        Largest half-width counted as converged.
+
+    Returns
+    -------
+    dict
+        ``converged`` (every half-width ≤ ``tolerance`` and no total index
+        above 1 by more than its half-width), ``max_half_width``,
+        ``n_needed``: the power of two at or above ``N·(max_half_width /
+        tolerance)²`` (the bootstrap width falls as 1/√N), ``n_base``.
+    """
+    conf = np.array([np.nan if v is None else v for v in st_conf], dtype=float)
+    total = np.array([np.nan if v is None else v for v in st], dtype=float)
+    widest = float(np.nanmax(conf)) if np.isfinite(conf).any() else math.inf
+    above_one = bool(np.any(total - conf > 1.0))
+    converged = widest <= tolerance and not above_one
+    needed = n_base if converged else n_base * (widest / tolerance) ** 2
+    n_needed = 2 ** math.ceil(math.log2(max(needed, n_base))) if math.isfinite(needed) else None
+    return {"converged": converged, "max_half_width": widest, "n_needed": n_needed,
+            "n_base": n_base, "tolerance": tolerance, "total_above_one": above_one}
+
+
 def _check_levels(levels: int) -> None:
     if isinstance(levels, bool) or not isinstance(levels, int | np.integer) \
             or levels < 2 or levels % 2:

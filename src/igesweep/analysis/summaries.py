@@ -167,11 +167,12 @@ def _factors(factors: Sequence[Mapping[str, Any]]) -> list[Any]:
 def sobol(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, seed: int,
           resamples: int) -> dict[str, Any]:
     """First-order and total Sobol indices with bootstrap CIs, and their convergence in N."""
-    from igesweep.analysis.sensitivity import analyze_sobol, sobol_convergence
+    from igesweep.analysis.sensitivity import analyze_sobol, sobol_converged, sobol_convergence
 
     fs = _factors(factors)
     n_base = ds.sizes["sample"] // (len(fs) + 2)
-    out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}, "convergence": {}}
+    out: dict[str, Any] = {"factors": [f.name for f in fs], "indices": {}, "convergence": {},
+                           "converged": {}}
     for metric in SENSITIVITY_METRICS:
         y = metric_values(ds, metric)
         try:
@@ -180,6 +181,8 @@ def sobol(ds: xr.Dataset, factors: Sequence[Mapping[str, Any]], *, seed: int,
             out["indices"][metric] = {"error": str(err)}
             continue
         out["indices"][metric] = {k: _clean(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        out["converged"][metric] = sobol_converged(out["indices"][metric]["ST"],
+                                                   out["indices"][metric]["ST_conf"], n_base)
         fractions = tuple(f for f in (0.125, 0.25, 0.5, 1.0) if f * n_base >= 4) or (1.0,)
         try:
             conv = sobol_convergence(fs, y, seed=seed, fractions=fractions,

@@ -167,6 +167,15 @@ def affinity(summary: Mapping[str, Any]) -> Figure:
     return fig
 
 
+#: Okabe–Ito's colour-blind-safe palette (black last), then darker variants: distinct
+#: colours for up to 10 factors; markers tell apart the ones beyond.
+FACTOR_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+                  "#000000", "#8C6D1F", "#2F6B8F")
+MARKERS = ("o", "s", "^", "D")
+#: Factors named in each Morris panel (the largest μ*).
+MORRIS_LABELS = 6
+
+
 def sobol_bars(summary: Mapping[str, Any]) -> Figure:
     """First-order and total Sobol indices with bootstrap confidence intervals."""
     factors = summary["factors"]
@@ -179,7 +188,7 @@ def sobol_bars(summary: Mapping[str, Any]) -> Figure:
     y = np.arange(len(factors))
     for ax, metric in zip(np.atleast_1d(axes), metrics, strict=False):
         idx = summary["indices"][metric]
-        for offset, key, color in ((-0.2, "S1", "tab:blue"), (0.2, "ST", "tab:orange")):
+        for offset, key, color in ((-0.2, "S1", "#0072B2"), (0.2, "ST", "#E69F00")):
             vals = np.array([np.nan if v is None else v for v in idx[key]])
             conf = np.array([0 if v is None else v for v in idx[f"{key}_conf"]])
             ax.barh(y + offset, vals, height=0.4, xerr=conf, color=color, label=key, capsize=2)
@@ -214,9 +223,10 @@ def sobol_convergence(summary: Mapping[str, Any]) -> Figure:
         n = np.array(conv["n"], dtype=float)
         st = np.array([np.nan if v is None else v for v in conv["ST"]])
         names = np.array(conv["factor"])
-        for factor in summary["factors"]:
+        for k, factor in enumerate(summary["factors"]):
             sel = names == factor
-            ax.plot(n[sel], st[sel], marker="o", label=factor)
+            ax.plot(n[sel], st[sel], marker=MARKERS[k // 10 % len(MARKERS)],
+                    color=FACTOR_COLOURS[k % len(FACTOR_COLOURS)], label=factor)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("base samples N")
         ax.set_ylabel("total index ST")
@@ -238,22 +248,32 @@ def morris_scatter(summary: Mapping[str, Any]) -> Figure:
         idx = summary["indices"][metric]
         mu = np.array([np.nan if v is None else v for v in idx["mu_star"]])
         sigma = np.array([np.nan if v is None else v for v in idx["sigma"]])
-        ax.scatter(mu, sigma, color="tab:purple", label="factor")
-        for name, xm, ys in zip(summary["factors"], mu, sigma, strict=True):
-            ax.annotate(name, (xm, ys), fontsize=7)
+        ax.scatter(mu, sigma, color="#999999", label="factor")
+        top = [i for i in np.argsort(-np.nan_to_num(mu, nan=-np.inf))[:MORRIS_LABELS]
+               if np.isfinite(mu[i])]
+        for rank, i in enumerate(top):
+            ax.scatter(mu[i], sigma[i], color=FACTOR_COLOURS[rank % len(FACTOR_COLOURS)])
+            ax.annotate(summary["factors"][i], (mu[i], sigma[i]), fontsize=7,
+                        xytext=(4, 4 + 9 * (rank % 3)), textcoords="offset points",
+                        arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#666666"})
+        ax.margins(x=0.25, y=0.2)
         ax.set_xlabel("μ* (metric units)")
         ax.set_ylabel("σ (metric units)")
         ax.set_title(METRIC_LABELS.get(metric, metric), fontsize=10)
         ax.grid(alpha=0.3)
     np.atleast_1d(axes)[0].legend()
-    fig.suptitle("Morris screening: mean absolute effect μ* and spread σ")
+    fig.suptitle(f"Morris screening: mean absolute effect μ* and spread σ "
+                 f"(the {MORRIS_LABELS} largest μ* named)")
     return fig
 
 
 def elasticity_bars(summary: Mapping[str, Any]) -> Figure:
     """Normalised elasticities of each metric at the reference patient."""
     names = summary["parameters"]
-    metrics = list(summary["elasticity"])
+    metrics = [m for m in summary["elasticity"]
+               if any(v is not None for v in summary["elasticity"][m])]
+    if not metrics:
+        return _empty("Local sensitivity", "no metric could be computed at the reference patient")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 5), sharey=True,
                              constrained_layout=True)
     y = np.arange(len(names))

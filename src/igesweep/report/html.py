@@ -34,7 +34,7 @@ th { background: #eef; } td.left, th.left { text-align: left; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
 nav a { margin-right: 1em; }
 div.scroll { overflow-x: auto; max-width: 100%; }
-table.grid td { font-size: 0.85em; white-space: nowrap; }
+table.grid td, table.grid th { font-size: 0.8em; white-space: nowrap; padding: 2px 4px; }
 ul.findings li { margin: 0.4em 0; }
 """
 
@@ -93,6 +93,62 @@ def _run_times(benchmarks_dir: Path) -> str:
             seconds = float(lines[1].split("\t")[0])
             rows.append([str(tsv.relative_to(benchmarks_dir).with_suffix("")), seconds])
     return html_table(["job", "wall time (s)"], rows) if rows else "<p>No job timings found.</p>"
+
+
+#: Terms the report uses, explained once.
+GLOSSARY = (
+    ("FcεRI", "The high-affinity IgE receptor of mast cells and basophils; IgE bound to it "
+              "arms the cell, and allergen cross-linking that IgE triggers it."),
+    ("free IgE", "IgE bound neither to drug nor to FcεRI: what can still arm cells (ng/mL; "
+                 "1 IU/mL = 2.4 ng/mL)."),
+    ("trough", "Free IgE just before a dose, the highest of the dosing interval once doses "
+               "repeat; steady state: after enough doses that it no longer changes."),
+    ("attainment", "The share of virtual patients whose steady-state trough free IgE is below "
+                   "the target."),
+    ("Kd", "Equilibrium dissociation constant of drug and IgE (nM): the lower, the tighter "
+           "the binding."),
+    ("QE", "Quasi-equilibrium binding: drug and IgE at binding equilibrium at every instant "
+           "(the published omalizumab models' assumption)."),
+    ("q2w, q4w", "Every 2 weeks, every 4 weeks."),
+    ("S1, ST", "First-order and total Sobol indices: the share of a metric's variance due to "
+               "a factor alone, and with all its interactions."),
+    ("μ*, σ", "Morris screening: the mean absolute elementary effect of a factor, and the "
+              "spread of its effects (interaction or non-linearity)."),
+    ("elasticity", "Relative change of a metric per relative change of a parameter, at the "
+                   "reference patient."),
+    ("CSU", "Chronic spontaneous urticaria."),
+    ("LLPC", "Long-lived plasma cells: IgE producers that B-cell-depleting drugs do not reach."),
+    ("cross-link hazard", "Drug-bridged FcεRI pairs per cell relative to the number that "
+                          "triggers the cell; ≥ 1 predicts degranulation by the drug itself."),
+)
+
+
+def _glossary() -> str:
+    items = "".join(f"<dt><b>{html.escape(t)}</b></dt><dd>{html.escape(d)}</dd>"
+                    for t, d in GLOSSARY)
+    return f'<h2 id="glossary">Glossary</h2><dl>{items}</dl>'
+
+
+def _sobol_verdict(sob: Mapping[str, Any]) -> str:
+    """One sentence per metric: converged, or not, with the N that would be needed."""
+    lines = []
+    for key, v in sob.get("converged", {}).items():
+        metric = html.escape(figures.METRIC_LABELS.get(key, key))
+        if v["converged"]:
+            lines.append(f"{metric}: converged at N = {v['n_base']} (every total index's 95 % "
+                         f"interval within ±{v['tolerance']:g}).")
+        else:
+            needed = (f"about N = {v['n_needed']:,} would be needed" if v["n_needed"]
+                      else "no N can be estimated")
+            above = "; a total index exceeds 1 beyond its interval" if v["total_above_one"] else ""
+            lines.append(f"<b>{metric}: not converged</b> at N = {v['n_base']}: the widest "
+                         f"95 % interval of a total index is ±{v['max_half_width']:.2f} "
+                         f"(tolerance ±{v['tolerance']:g}){above}; {needed} "
+                         "(interval width falls as 1/√N).")
+    if not lines:
+        return ""
+    return "<p>Convergence of the total indices:</p><ul>" + "".join(
+        f"<li>{x}</li>" for x in lines) + "</ul>"
 
 
 def _key_findings(page: _Page, table: Mapping[str, Any]) -> None:
@@ -238,12 +294,20 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
     page.figure("sobol_convergence", figures.sobol_convergence(sob),
                 "Total indices recomputed on the first N base samples: flat lines mean "
                 "converged.")
+    page.raw(_sobol_verdict(sob))
     page.figure("morris", figures.morris_scatter(load("morris")),
                 "Morris μ* (mean absolute elementary effect) against σ (interaction or "
                 "non-linearity).")
-    page.figure("elasticities", figures.elasticity_bars(load("local")),
+    loc = load("local")
+    page.figure("elasticities", figures.elasticity_bars(loc),
                 "Normalised elasticities (relative change of the metric per relative change of "
                 "the parameter).")
+    missing = [figures.METRIC_LABELS.get(m, m) for m, v in loc["elasticity"].items()
+               if all(x is None for x in v)]
+    if missing:
+        page.raw(f"<p>Omitted: {html.escape(', '.join(missing))}, which cannot be computed at "
+                 "the reference patient (e.g. a time to target when the target is never "
+                 "reached).</p>")
 
     validation = results / "validation"
     page.section("validation", "Validation against published data",
@@ -258,8 +322,11 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
                 "Every row of the table below as the model's value over the published one; "
                 "the grey bar is the agreement band stated from the source before the model "
                 "ran. Each row's primary citation is in the table.")
+    page.raw("<details><summary>The validation table and the calibrations (click to "
+             "open)</summary>")
     page.raw(validation_section(json.loads((validation / "calibration.json").read_text()),
                                 observations))
+    page.raw("</details>")
     page.raw("<h3>The omalizumab entry against the published population models</h3>")
     page.png("published_comparison", (validation / "published_comparison.png").read_bytes(),
              "Free IgE, total IgE and total drug for typical patients on their US label regimen: "
@@ -274,16 +341,18 @@ def build_report(results: Path, config: Mapping[str, Any], out: Path, figures_di
         ["igesweep version", prov["igesweep_version"]], ["git commit", prov["git_commit"]],
         ["sweep stores created (first study)", prov["created"]]]))
     page.raw(_versions())
-    page.raw(f"<pre>{html.escape(yaml.safe_dump(dict(config), sort_keys=False))}</pre>")
+    page.raw("<details><summary>The workflow configuration (click to open)</summary>"
+             f"<pre>{html.escape(yaml.safe_dump(dict(config), sort_keys=False))}</pre></details>")
     if benchmarks_dir is not None:
         page.raw(_run_times(benchmarks_dir))
 
+    page.parts.append(_glossary())
     nav = " ".join(f'<a href="#{a}">{t}</a>' for a, t in [
         *([("findings", "Key findings"), ("optimised", "Which dose")] if optimised else []),
         ("therapies", "Therapies"), ("dosing-map", "Dosing map"),
         ("dosing-table", "Dosing table"), ("affinity", "Affinity"),
         ("sensitivity", "Sensitivity"), ("validation", "Validation"),
-        ("provenance", "Provenance")])
+        ("provenance", "Provenance"), ("glossary", "Glossary")])
     doc = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
            f"<title>igesweep report</title><style>{CSS}</style></head><body>"
            f"<h1>igesweep report</h1><nav>{nav}</nav>{''.join(page.parts)}</body></html>")

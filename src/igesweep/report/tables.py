@@ -60,6 +60,11 @@ VERDICT_COLOURS = {
 }
 
 
+def _short(regimen: str) -> str:
+    """``"300 mg q4w"`` -> ``"300 q4w"`` (the table's corner says mg)."""
+    return regimen.replace(" mg", "")
+
+
 def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
     """The optimised dosing table against one label, a cell per grid point.
 
@@ -88,11 +93,11 @@ def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
             if p is None:
                 cells.append("<td>–</td>")
                 continue
-            rec = p["recommended"]
-            answer = (f"<b>{rec['regimen']}</b> {rec['attainment']:.2f}" if rec else
-                      f"none (best {p['best']['regimen']} {p['best']['attainment']:.2f})")
+            rec, best = p["recommended"], p["best"]
+            answer = (f"<b>{_short(rec['regimen'])}</b> {rec['attainment']:.2f}" if rec else
+                      f"none ({_short(best['regimen'])} {best['attainment']:.2f})")
             lab = p[label]
-            labelled = (f"{name} {lab['regimen']} {lab['attainment']:.2f}" if lab
+            labelled = (f"{name} {_short(lab['regimen'])} {lab['attainment']:.2f}" if lab
                         else f"{name}: {p[f'{label}_verdict']}")
             colour = VERDICT_COLOURS[p[f"{label}_verdict"]]
             cells.append(f'<td class="left" style="background:{colour}" '
@@ -102,5 +107,5 @@ def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
     legend = " ".join(f'<span style="background:{c};padding:0 0.5em;border:1px solid #ccc">'
                       f"{html.escape(v)}</span>" for v, c in VERDICT_COLOURS.items()
                       if v != "EU dose not retrieved" or label == "eu")
-    return (f'<div class="scroll"><table class="grid"><tr><th></th>{head}</tr>'
+    return (f'<div class="scroll"><table class="grid"><tr><th>mg</th>{head}</tr>'
             f"{''.join(body)}</table></div><p><small>{legend}</small></p>")
