@@ -55,6 +55,23 @@ def test_workflow_produces_the_report_and_every_study(workflow_run):
 
 
 @pytest.mark.xdist_group("workflow")
+def test_the_report_holds_only_the_configured_studies(workflow_run, tmp_path):
+    """Studies are optional: a configuration without the answers or the maps still reports."""
+    import yaml
+
+    from igesweep.report.html import build_report
+
+    config = yaml.safe_load(TINY.read_text())
+    config["studies"] = {k: config["studies"][k] for k in ("therapy_reference", "sobol")}
+    out = tmp_path / "report.html"
+    build_report(workflow_run / "results", config, out, tmp_path / "figures")
+    text = out.read_text()
+    assert "Therapies compared" in text and "Sensitivity of the summary metrics" in text
+    assert "Key findings" not in text and "Dosing map" not in text
+    assert 'href="#therapies"' in text and 'href="#findings"' not in text
+
+
+@pytest.mark.xdist_group("workflow")
 def test_second_run_does_nothing(workflow_run):
     proc = snakemake(workflow_run, "--dry-run")
     assert proc.returncode == 0

@@ -19,5 +19,8 @@ rule analyse:
         runtime=10,
     params:
         study_config=lambda wildcards: config["studies"][wildcards.study],
+        shared=lambda wildcards: {
+            k: config[k] for k in ("reference_patient", "target_free_ige_ng_ml")
+        },
     script:
         "../scripts/analyse.py"

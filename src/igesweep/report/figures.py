@@ -279,7 +279,7 @@ def elasticity_bars(summary: Mapping[str, Any]) -> Figure:
     y = np.arange(len(names))
     for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
         vals = np.array([np.nan if v is None else v for v in summary["elasticity"][metric]])
-        ax.barh(y, vals, color=np.where(vals >= 0, "tab:green", "tab:red"),
+        ax.barh(y, vals, color=np.where(vals >= 0, "#0072B2", "#D55E00"),
                 label="elasticity")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel("(∂metric/∂p)·(p/metric)")
@@ -314,13 +314,13 @@ def observed_vs_predicted(rows: list[Mapping[str, Any]], model: str) -> Figure:
         ratio = r["simulated"] / ref if r["simulated"] is not None else np.nan
         marker = "s" if r["role"] == "calibration" else "o"
         ax.plot(np.clip(ratio, 1e-3, 1e3), y, marker, ms=6,
-                color="tab:green" if r["agrees"] else "tab:red")
+                color="#0072B2" if r["agrees"] else "#D55E00")
     ax.axvline(1.0, color="k", lw=0.8)
     ax.set_xscale("log")
     ax.set_yticks(range(len(ordered)))
     ax.set_yticklabels([_row_label(r) for r in ordered], fontsize=7)
     ax.set_xlabel("simulated / published (grey: the band stated from the source)")
-    ax.set_title(f"Observed against predicted, {model}: green agrees, red does not; "
+    ax.set_title(f"Observed against predicted, {model}: blue agrees, orange does not; "
                  "squares were fitted")
     ax.grid(alpha=0.3, axis="x")
     return fig

@@ -19,8 +19,8 @@ def html_table(columns: list[str], rows: list[list[Any]],
         Body rows, one value per column (``None`` shows as a dash).
     colour : mapping, optional
         Column name -> ``"share"``: float cells of that column are shaded from
-        red (0) to green (1); -> ``"pass"``: boolean cells show pass (green) or
-        fail (red).
+        orange (0) through white to blue (1); -> ``"pass"``: boolean cells show
+        pass (blue) or fail (orange).
     """
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = []
@@ -42,11 +42,12 @@ def html_table(columns: list[str], rows: list[list[Any]],
 
 
 def _attainment_colour(share: float) -> str:
-    """Red (0) through yellow to green (1)."""
+    """Orange (0) through white to blue (1): a colour-blind-safe diverging scale."""
     share = min(max(share, 0.0), 1.0)
-    red = int(255 * min(1.0, 2 * (1 - share)))
-    green = int(200 * min(1.0, 2 * share))
-    return f"rgb({red},{green},90)"
+    low, mid, high = (230, 159, 0), (255, 255, 255), (86, 180, 233)   # Okabe–Ito
+    a, b, t = (low, mid, 2 * share) if share < 0.5 else (mid, high, 2 * share - 1)
+    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return f"rgb({r},{g},{bl})"
 
 
 #: Colour-blind-safe tints (Okabe–Ito hues, lightened) of the label verdicts.
