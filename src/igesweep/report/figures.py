@@ -14,6 +14,8 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from igesweep.units import ige_iu_ml_to_nm, ige_nm_to_ng_ml
+
 METRIC_LABELS = {
     "time_to_target": "time to target (day)",
     "fraction_below_target": "fraction of time below target",
@@ -21,14 +23,24 @@ METRIC_LABELS = {
     "fceri_reduction": "FcεRI reduction (fraction)",
     "max_threshold_fold": "max. threshold fold",
     "max_crosslink_hazard": "max. cross-link hazard",
+    "nadir_free_ige": "lowest free IgE (ng/mL)",
 }
 
 
-def time_courses(ds: xr.Dataset) -> Figure:
+def _ng_ml(iu_ml: Any) -> Any:
+    """IgE in IU/mL as ng/mL (one unit for IgE across the report's panels)."""
+    return ige_nm_to_ng_ml(ige_iu_ml_to_nm(iu_ml))
+
+
+#: Line styles cycled with the colours, so that curves that coincide stay visible.
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def time_courses(ds: xr.Dataset, target_ng_ml: float) -> Figure:
     """IgE, both effector populations and the cross-link hazard per therapy over time."""
     panels = [
         ("free_ige", "free IgE (ng/mL)", True),
-        ("total_ige", "total IgE (IU/mL)", True),
+        ("total_ige", "total IgE (ng/mL)", True),
         ("basophil_fceri_total", "FcεRI per basophil", True),
         ("mast_cell_fceri_total", "FcεRI per mast cell", True),
         ("basophil_threshold_fold", "basophil activation threshold fold", True),
@@ -36,12 +48,15 @@ def time_courses(ds: xr.Dataset) -> Figure:
         ("mast_cell_response", "mast-cell response (relative)", True),
         ("crosslink_hazard", "cross-link hazard (1 = degranulation)", False),
     ]
-    fig, axes = plt.subplots(2, 4, figsize=(19, 8), constrained_layout=True)
+    fig, axes = plt.subplots(2, 4, figsize=(19, 8.8), constrained_layout=True)
     cmap = plt.get_cmap("tab20")
     therapies = [str(t) for t in ds["therapy"].values]
     for ax, (name, label, log) in zip(axes.ravel(), panels, strict=True):
         for i, therapy in enumerate(therapies):
-            ax.plot(ds["time"], ds[name].sel(therapy=therapy), color=cmap(i % 20),
+            values = ds[name].sel(therapy=therapy)
+            if name == "total_ige":
+                values = _ng_ml(values)
+            ax.plot(ds["time"], values, color=cmap(i % 20), ls=LINE_STYLES[i % 4],
                     label=therapy, lw=1.4)
         ax.set_xlabel("time (day)")
         ax.set_ylabel(label)
@@ -49,8 +64,13 @@ def time_courses(ds: xr.Dataset) -> Figure:
         if log:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
+    axes[0, 0].axhline(target_ng_ml, color="k", ls="--", lw=1.0)
+    axes[0, 0].annotate(f"target {target_ng_ml:g} ng/mL", (0.02, target_ng_ml),
+                        xycoords=("axes fraction", "data"), fontsize=7, va="bottom")
     axes[1, 3].axhline(1.0, color="k", ls="--", lw=1.0)
-    axes[0, 0].legend(fontsize=7, ncol=2, title="therapy")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=7, fontsize=8,
+               title="therapy")
     fig.suptitle("Time courses per therapy at its usual regimen (reference patient)")
     return fig
 
@@ -64,12 +84,15 @@ def model_comparison(summary: Mapping[str, Any], target_ng_ml: float) -> Figure:
     for j, level in enumerate(ige):
         for m, model in enumerate(summary["model"]):
             for row, key in enumerate(("free_ige", "total_ige")):
-                axes[row, j].plot(summary["time"], summary[key][m][j], styles[m % 4],
+                values = np.array([np.nan if v is None else v for v in summary[key][m][j]])
+                if key == "total_ige":
+                    values = _ng_ml(values)
+                axes[row, j].plot(summary["time"], values, styles[m % 4],
                                   color=plt.get_cmap("tab10")(m), label=model, lw=1.6)
         axes[0, j].axhline(target_ng_ml, color="0.4", lw=0.8)
         axes[0, j].set_title(f"baseline IgE {level:g} IU/mL")
         axes[0, j].set_ylabel("free IgE (ng/mL)")
-        axes[1, j].set_ylabel("total IgE (IU/mL)")
+        axes[1, j].set_ylabel("total IgE (ng/mL)")
         for row in range(2):
             axes[row, j].set_yscale("log")
             axes[row, j].set_xlabel("time (day)")
@@ -104,7 +127,7 @@ def population_ranges(summary: Mapping[str, Any]) -> Figure:
 
 
 def _heatmaps(summary: Mapping[str, Any], key: str, title: str, cbar: str,
-              log: bool) -> Figure:
+              log: bool, contour: float | None = None) -> Figure:
     data = np.array(summary[key], dtype=float)  # (ige, weight, dose, interval)
     doses, intervals = summary["dose_mg"], summary["interval_days"]
     ige, weight = summary["ige_baseline_iu_ml"], summary["weight_kg"]
@@ -118,8 +141,18 @@ def _heatmaps(summary: Mapping[str, Any], key: str, title: str, cbar: str,
     for i, interval in enumerate(intervals):
         for j, dose in enumerate(doses):
             ax = axes[i, j]
-            image = ax.pcolormesh(weight, ige, data[:, :, j, i], norm=norm, shading="nearest",
-                                  cmap="viridis")
+            cell = data[:, :, j, i]
+            image = ax.pcolormesh(weight, ige, cell, norm=norm, shading="nearest",
+                                  cmap="cividis")
+            for a, e in enumerate(ige):
+                for b, w in enumerate(weight):
+                    if np.isfinite(cell[a, b]):
+                        shade = norm(cell[a, b])
+                        ax.text(w, e, f"{cell[a, b]:.2g}", ha="center", va="center",
+                                fontsize=6, color="black" if shade > 0.55 else "white")
+            if contour is not None and np.nanmin(cell) < contour < np.nanmax(cell):
+                ax.contour(weight, ige, cell, levels=[contour], colors="#D55E00",
+                           linewidths=1.5)
             ax.set_yscale("log")
             ax.set_title(f"{dose:g} mg every {interval:g} days")
             ax.set_xlabel("weight (kg)")
@@ -131,9 +164,11 @@ def _heatmaps(summary: Mapping[str, Any], key: str, title: str, cbar: str,
 
 def dosing_map_trough(summary: Mapping[str, Any]) -> Figure:
     """Median trough free IgE over baseline IgE x weight, one panel per regimen."""
+    target = summary["target_free_ige_ng_ml"]
     return _heatmaps(summary, "median_trough_free_ige_ng_ml",
-                     "Omalizumab: median steady-state trough free IgE",
-                     "median trough free IgE (ng/mL)", log=True)
+                     f"Omalizumab: median steady-state trough free IgE (orange line: "
+                     f"{target:g} ng/mL)", "median trough free IgE (ng/mL)", log=True,
+                     contour=target)
 
 
 def dosing_map_attainment(summary: Mapping[str, Any]) -> Figure:

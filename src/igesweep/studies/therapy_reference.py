@@ -76,15 +76,19 @@ def report(page: Page, ref: Mapping[str, Any], ctx: ReportContext) -> None:
           "PREDICTED DEGRANULATION" if r["predicted_degranulation"] else "below threshold"]
          for r in ref["catalogue"]]))
     with open_sweep(ctx.store("therapy_reference")) as ds:
-        page.figure("time_courses", figures.time_courses(ds.load()),
+        page.figure("time_courses", figures.time_courses(ds.load(), ctx.target_ng_ml),
                     "Free and total IgE; FcεRI per basophil and per mast cell; the basophils' "
                     "and the mast cells' (clinical) activation threshold fold; the mast-cell "
                     "response; the cross-link hazard (drug-bridged receptor pairs relative to "
                     "the number that triggers a cell; dashed line: predicted degranulation), "
                     "per therapy (igesweep-2, docs/model.md §M2.8-§M2.9).")
-    page.raw(html_table(["therapy", *ref["metrics"]],
+    names = [figures.METRIC_LABELS.get(k.split(" [")[0], k) for k in ref["metrics"]]
+    page.raw(html_table(["therapy", *names],
                         [[t, *[ref["metrics"][m][i] for m in ref["metrics"]]]
                          for i, t in enumerate(ref["therapy"])]))
+    page.raw(f"<p>Metrics over the run, target {ctx.target_ng_ml:g} ng/mL; the trough is "
+             "free IgE just before the last dose. –: the target is never reached (time to "
+             "target), or the metric does not apply (a therapy without doses has no trough).</p>")
 
 
 STUDY = Study("therapy_reference", build, summarise, report, rank=10)
