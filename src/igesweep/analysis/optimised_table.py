@@ -104,7 +104,11 @@ def verdict(answer: DoseAnswer, label: Attainment | None) -> str:
 def _option(a: Attainment | None) -> dict[str, Any] | None:
     return None if a is None else {"regimen": a.option.label,
                                    "mg_per_4_weeks": a.option.mg_per_4_weeks,
-                                   "attainment": a.probability}
+                                   "attainment": a.probability,
+                                   "attainment_draw_p05": a.draw_low,
+                                   "attainment_draw_p95": a.draw_high,
+                                   "attainment_monte_carlo_se": a.monte_carlo_se,
+                                   "median_trough_ng_ml": a.median_trough_ng_ml}
 
 
 def grid_point(answer: DoseAnswer) -> dict[str, Any]:

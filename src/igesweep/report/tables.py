@@ -66,6 +66,16 @@ def _short(regimen: str) -> str:
     return regimen.replace(" mg", "")
 
 
+def _detail(role: str, o: Mapping[str, Any]) -> str:
+    """One option's numbers for a cell's hover text."""
+    name = {"recommended": "answer", "best": "most effective option", "us": "US label",
+            "eu": "EU label"}[role]
+    return (f"{name} {o['regimen']}: attainment {o['attainment']:.2f} (draws "
+            f"{o['attainment_draw_p05']:.2f}–{o['attainment_draw_p95']:.2f}, Monte Carlo "
+            f"±{o['attainment_monte_carlo_se']:.2f}); median trough "
+            f"{o['median_trough_ng_ml']:.3g} ng/mL")
+
+
 def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
     """The optimised dosing table against one label, a cell per grid point.
 
@@ -81,7 +91,8 @@ def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
     str
         Rows = baseline IgE (IU/mL), columns = weight (kg). Each cell: the
         dose finder's answer and its attainment, then the label's regimen and
-        its attainment; the background is the verdict (legend below the table).
+        its attainment; the background is the verdict (legend below the table);
+        hovering shows each option's attainment interval and median trough.
     """
     points = {(p["ige_baseline_iu_ml"], p["weight_kg"]): p for p in table["points"]}
     name = {"us": "US", "eu": "EU"}[label]
@@ -101,8 +112,11 @@ def dose_grid_html(table: Mapping[str, Any], label: str) -> str:
             labelled = (f"{name} {_short(lab['regimen'])} {lab['attainment']:.2f}" if lab
                         else f"{name}: {p[f'{label}_verdict']}")
             colour = VERDICT_COLOURS[p[f"{label}_verdict"]]
+            hover = "\n".join([f"{w:g} kg, {ige:g} IU/mL: {p[f'{label}_verdict']}",
+                                *(_detail(k, p[k]) for k in ("recommended", "best", label)
+                                  if p[k] is not None)])
             cells.append(f'<td class="left" style="background:{colour}" '
-                         f'title="{html.escape(p[f"{label}_verdict"])}">{answer}<br>'
+                         f'title="{html.escape(hover)}">{answer}<br>'
                          f'<small>{html.escape(labelled)}</small></td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     legend = " ".join(f'<span style="background:{c};padding:0 0.5em;border:1px solid #ccc">'
