@@ -26,7 +26,10 @@ def open_sweep(path: str | Path, *, allow_incomplete: bool = False) -> xr.Datase
         if not allow_incomplete:
             raise ValueError(f"{path} is not complete; resume it with igesweep sweep --resume")
         warnings.warn(f"{path} is incomplete", stacklevel=2)
-    return xr.open_zarr(path, consolidated=False)
+    with warnings.catch_warnings():
+        # Snakemake marks a directory output with this file; it is not part of the store.
+        warnings.filterwarnings("ignore", message=r"Object at \.snakemake_timestamp")
+        return xr.open_zarr(path, consolidated=False)
 
 
 __all__ = ["SweepSummary", "load_plan", "open_sweep", "parse_sweep", "run_sweep"]
