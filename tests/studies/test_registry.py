@@ -58,3 +58,13 @@ def test_the_affinity_sentence_names_a_non_monotone_dose():
     assert "not monotone in Kd at 75 mg" in monotonicity(aff)
     aff["trough_free_ige_ng_ml"][2][0] = 4.0
     assert monotonicity(aff).startswith("Trough free IgE rises with Kd at every dose")
+
+
+def test_a_metric_that_cannot_be_computed_is_named_with_the_reason():
+    from igesweep.studies.common import omitted_metrics
+
+    text = omitted_metrics({"trough_free_ige": {"ST": [0.1]},
+                            "time_to_target": {"error": "too few finite samples"}})
+    assert text == ("<p>Omitted (cannot be computed): time to target (day): too few finite "
+                    "samples.</p>")
+    assert omitted_metrics({"trough_free_ige": {"ST": [0.1]}}) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from igesweep.catalogue import Catalogue
 from igesweep.models import DEFAULT_MODEL
+from igesweep.report.figures import METRIC_LABELS
 
 
 def output_times(days: float, step: float) -> dict[str, float]:
@@ -82,3 +84,13 @@ def factors_of(info: Mapping[str, Any]) -> list[Any]:
     from igesweep.analysis.sensitivity import Factor
 
     return [Factor(**f) for f in info["factors"]]
+
+
+def omitted_metrics(indices: Mapping[str, Any]) -> str:
+    """A sentence naming the metrics a sensitivity analysis could not compute, and why."""
+    failed = {m: v["error"] for m, v in indices.items() if "error" in v}
+    if not failed:
+        return ""
+    items = "; ".join(f"{html.escape(METRIC_LABELS.get(m, m))}: {html.escape(e)}"
+                      for m, e in failed.items())
+    return f"<p>Omitted (cannot be computed): {items}.</p>"

@@ -14,7 +14,13 @@ from igesweep.catalogue import Catalogue
 from igesweep.report import figures
 from igesweep.report.page import Page, ReportContext
 from igesweep.studies.base import Study
-from igesweep.studies.common import design_sweep, factor_dicts, factors_of, sensitivity_factors
+from igesweep.studies.common import (
+    design_sweep,
+    factor_dicts,
+    factors_of,
+    omitted_metrics,
+    sensitivity_factors,
+)
 
 
 def build(cfg: Mapping[str, Any], shared: Mapping[str, Any], catalogue: Catalogue
@@ -51,6 +57,7 @@ def report(page: Page, mor: Mapping[str, Any], ctx: ReportContext) -> None:
     page.figure("morris", figures.morris_scatter(mor),
                 "Morris μ* (mean absolute elementary effect) against σ (interaction or "
                 "non-linearity).")
+    page.raw(omitted_metrics(mor["indices"]))
 
 
 STUDY = Study("morris", build, summarise, report, rank=31)

@@ -19,7 +19,13 @@ from igesweep.catalogue import Catalogue
 from igesweep.report import figures
 from igesweep.report.page import Page, ReportContext
 from igesweep.studies.base import Study
-from igesweep.studies.common import design_sweep, factor_dicts, factors_of, sensitivity_factors
+from igesweep.studies.common import (
+    design_sweep,
+    factor_dicts,
+    factors_of,
+    omitted_metrics,
+    sensitivity_factors,
+)
 
 
 def build(cfg: Mapping[str, Any], shared: Mapping[str, Any], catalogue: Catalogue
@@ -97,6 +103,7 @@ def report(page: Page, sob: Mapping[str, Any], ctx: ReportContext) -> None:
                 "Total indices recomputed on the first N base samples: flat lines mean "
                 "converged.")
     page.raw(_verdict(sob))
+    page.raw(omitted_metrics(sob["indices"]))
 
 
 STUDY = Study("sobol", build, summarise, report, rank=30)
