@@ -214,3 +214,14 @@ def test_cli_answers_as_json_and_refuses_bad_input(tmp_path):
     assert bad.returncode == 2
     assert "--weight-kg" in bad.stderr and "--attainment" in bad.stderr
     assert bad.stdout == ""
+
+
+def test_the_most_effective_option_breaks_ties_on_the_median_trough():
+    from igesweep.analysis.dose_finder import Attainment, most_effective
+
+    none = [Attainment(Option(75.0, 28.0), 0.0, 0.0, 0.0, 0.0, 900.0),
+            Attainment(Option(600.0, 14.0), 0.0, 0.0, 0.0, 0.0, 80.0),
+            Attainment(Option(300.0, 28.0), 0.0, 0.0, 0.0, 0.0, 400.0)]
+    assert most_effective(none).option == Option(600.0, 14.0)
+    none[0] = Attainment(Option(75.0, 28.0), 0.1, 0.0, 0.2, 0.05, 900.0)
+    assert most_effective(none).option == Option(75.0, 28.0)

@@ -274,6 +274,11 @@ def _has_variability(catalogue: Catalogue, therapy: str, model: str) -> bool:
         return False
 
 
+def most_effective(rows: tuple[Attainment, ...] | list[Attainment]) -> Attainment:
+    """The option with the highest attainment; on ties, the lowest median trough."""
+    return max(rows, key=lambda a: (a.probability, -a.median_trough_ng_ml))
+
+
 def attainments(troughs: np.ndarray, target_ng_ml: float) -> tuple[float, float, float, float,
                                                                     float]:
     """Attainment statistics of one option.
@@ -432,7 +437,7 @@ def decide(troughs: np.ndarray, weight_kg: float, ige_iu_ml: float, *,
     else:
         label = next(a for a in rows if a.option == Option(cell.dose_mg, cell.interval_days))
     if not qualifying:
-        best = max(rows, key=lambda a: a.probability)
+        best = most_effective(rows)
         notes.append(f"No label option keeps {attainment:.0%} of patients below "
                      f"{target_ng_ml:g} ng/mL; the best is {best.option.label} "
                      f"({best.probability:.0%}).")

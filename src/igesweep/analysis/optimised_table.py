@@ -30,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from igesweep.analysis.dose_finder import Attainment, DoseAnswer, Option, decide
+from igesweep.analysis.dose_finder import (
+    Attainment,
+    DoseAnswer,
+    Option,
+    decide,
+    most_effective,
+)
 
 #: EU table row edges, pre-treatment IgE (IU/mL); the first row includes 30.
 EU_IGE_EDGES_IU_ML: tuple[float, ...] = (30.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0)
@@ -116,7 +122,7 @@ def grid_point(answer: DoseAnswer) -> dict[str, Any]:
     by_option = {a.option: a for a in answer.options}
     eu = eu_regimen(answer.ige_iu_ml, answer.weight_kg)
     eu_att = by_option[eu] if isinstance(eu, Option) else None
-    best = max(answer.options, key=lambda a: a.probability)
+    best = most_effective(answer.options)
     return {
         "weight_kg": answer.weight_kg, "ige_baseline_iu_ml": answer.ige_iu_ml,
         "recommended": _option(answer.recommended), "best": _option(best),
