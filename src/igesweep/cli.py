@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igesweep._version import __version__
-from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError
 from igesweep.models import DEFAULT_MODEL, IGESWEEP_MODELS
-from igesweep.solver import STATUS_MEANINGS, STATUS_OK
-from igesweep.solver.status import STATUS_NON_FINITE_OUTPUT
+
+if TYPE_CHECKING:
+    from igesweep.catalogue import Catalogue
 
 EXIT_OK = 0
 EXIT_LANE_FAILED = 1
@@ -121,6 +121,8 @@ def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
     import numpy as np
 
     from igesweep.simulate import simulate
+    from igesweep.solver import STATUS_MEANINGS, STATUS_OK
+    from igesweep.solver.status import STATUS_NON_FINITE_OUTPUT
     from igesweep.store import check_output_path, output_lock, write_dataset
 
     check_output_path(args.output, overwrite=args.overwrite)
@@ -315,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
     try:
+        from igesweep.catalogue import load_catalogue
+
         catalogue = load_catalogue(args.catalogue)
         if args.command == "simulate":
             return _cmd_simulate(args, catalogue)
