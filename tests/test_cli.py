@@ -131,21 +131,23 @@ def test_calibrate_writes_fits_back_into_a_catalogue(tmp_path):
     assert entry["value"] == pytest.approx(fitted, rel=1e-5)
 
 
+def python_prints(code: str) -> str:
+    """What a fresh interpreter prints for ``code``."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def test_the_command_line_starts_without_the_numerical_stack():
     """``igesweep --help`` must not import NumPy, xarray, Numba or SymPy (issue 15)."""
-    code = ("import sys, igesweep.cli; "
-            "print(sorted(m for m in ('numpy', 'xarray', 'numba', 'sympy', 'dask') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
+    assert python_prints(
+        "import sys, igesweep.cli; "
+        "print(sorted(m for m in ('numpy', 'xarray', 'numba', 'sympy', 'dask') "
+        "if m in sys.modules))") == "[]"
     assert run("--help").returncode == 0
 
 
 def test_the_public_simulate_is_the_function_even_after_its_module_is_imported():
-    code = ("import igesweep.simulate as m; from igesweep.simulate import read_scenario; "
-            "import igesweep; from igesweep import simulate; "
-            "print(callable(simulate), igesweep.simulate is simulate)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "True True"
+    assert python_prints(
+        "import igesweep.simulate as m; from igesweep.simulate import read_scenario; "
+        "import igesweep; from igesweep import simulate; "
+        "print(callable(simulate), igesweep.simulate is simulate)") == "True True"

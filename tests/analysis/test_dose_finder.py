@@ -127,7 +127,7 @@ def test_a_do_not_dose_cell_is_named(catalogue):
     ({"weight_kg": 0.0}, "--weight-kg"), ({"ige_iu_ml": float("nan")}, "--ige-iu-ml"),
     ({"attainment": 1.0}, "--attainment"), ({"target_ng_ml": -1.0}, "--target-ng-ml"),
     ({"n_subjects": 1}, "--subjects"), ({"therapy": "omalizumabb"}, "--therapy"),
-    ({"therapy": "ligelizumab"}, "--therapy"),
+    ({"therapy": "ligelizumab"}, "--therapy"), ({"model": "nope"}, "--model"),
 ])
 def test_bad_arguments_name_the_option(catalogue, kwargs, option):
     args = {"weight_kg": 70.0, "ige_iu_ml": 300.0, **kwargs}

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from igesweep.analysis.dosing_table import US_LABEL_TABLE, Cell
+from igesweep.analysis.dosing_table import Cell, label_cell
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError
 from igesweep.models import DEFAULT_MODEL
@@ -195,11 +195,6 @@ class DoseAnswer:
             "options": [a.to_dict() for a in self.options],
             "notes": list(self.notes),
         }
-
-
-def label_cell_of(ige_iu_ml: float, weight_kg: float) -> Cell | None:
-    """The US label table's cell holding the patient; None outside the table."""
-    return next((c for c in US_LABEL_TABLE if c.contains(ige_iu_ml, weight_kg)), None)
 
 
 def options() -> tuple[Option, ...]:
@@ -423,7 +418,7 @@ def decide(troughs: np.ndarray, weight_kg: float, ige_iu_ml: float, *,
         i, j = DOSES_MG.index(opt.dose_mg), INTERVALS_DAYS.index(opt.interval_days)
         rows.append(Attainment(opt, *attainments(troughs[i, j], target_ng_ml)))
     qualifying = [a for a in rows if a.probability >= attainment]
-    cell = label_cell_of(ige_iu_ml, weight_kg) if therapy == LABELLED_THERAPY else None
+    cell = label_cell(ige_iu_ml, weight_kg) if therapy == LABELLED_THERAPY else None
     label = None
     if therapy != LABELLED_THERAPY:
         notes.append(f"The options are omalizumab's label doses; {therapy} has no label "

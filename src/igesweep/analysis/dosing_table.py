@@ -129,12 +129,14 @@ class Cell:
         weight_kg : float
             Body weight (kg).
         """
-        return (_in_bin(ige_iu_ml, self.ige_low_iu_ml, self.ige_high_iu_ml, IGE_EDGES_IU_ML[0])
-                and _in_bin(weight_kg, self.weight_low_kg, self.weight_high_kg,
-                            WEIGHT_EDGES_KG[0]))
+        return (in_bin(ige_iu_ml, self.ige_low_iu_ml, self.ige_high_iu_ml, IGE_EDGES_IU_ML[0])
+                and in_bin(weight_kg, self.weight_low_kg, self.weight_high_kg,
+                           WEIGHT_EDGES_KG[0]))
 
 
-def _in_bin(x: float, low: float, high: float, first: float) -> bool:
+def in_bin(x: float, low: float, high: float, first: float) -> bool:
+    """Whether ``x`` lies in the bin (low, high]; [low, high] when ``low`` is ``first``,
+    the table's first edge (a label table includes its lowest value only there)."""
     return (low <= x if low == first else low < x) and x <= high
 
 
@@ -188,12 +190,15 @@ def label_regimen(ige_iu_ml: float, weight_kg: float) -> tuple[float, float] | N
     """
     if not (math.isfinite(ige_iu_ml) and math.isfinite(weight_kg)):
         raise ValueError(f"IgE and weight must be finite, got {ige_iu_ml!r}, {weight_kg!r}")
-    for cell in US_LABEL_TABLE:
-        if cell.contains(ige_iu_ml, weight_kg):
-            if cell.dose_mg is None or cell.interval_days is None:
-                return None
-            return cell.dose_mg, cell.interval_days
-    return None
+    cell = label_cell(ige_iu_ml, weight_kg)
+    if cell is None or cell.dose_mg is None or cell.interval_days is None:
+        return None
+    return cell.dose_mg, cell.interval_days
+
+
+def label_cell(ige_iu_ml: float, weight_kg: float) -> Cell | None:
+    """The table's cell holding a patient ("do not dose" cells included); None outside it."""
+    return next((c for c in US_LABEL_TABLE if c.contains(ige_iu_ml, weight_kg)), None)
 
 
 def label_design(n_per_cell: int, seed: int) -> tuple[dict[str, list[float]], np.ndarray]:

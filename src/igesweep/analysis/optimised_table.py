@@ -25,6 +25,7 @@ is unknown there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ from igesweep.analysis.dose_finder import (
     decide,
     most_effective,
 )
+from igesweep.analysis.dosing_table import in_bin
 
 #: EU table row edges, pre-treatment IgE (IU/mL); the first row includes 30.
 EU_IGE_EDGES_IU_ML: tuple[float, ...] = (30.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0)
@@ -66,11 +68,9 @@ VERDICTS = (AGREE, LOWER, LONGER, SHORT, NOT_IN_LABEL, EU_UNKNOWN)
 
 
 def _bin(x: float, edges: Sequence[float], include_first: bool) -> int | None:
-    for i in range(len(edges) - 1):
-        low, high = edges[i], edges[i + 1]
-        if (low <= x if (i == 0 and include_first) else low < x) and x <= high:
-            return i
-    return None
+    first = edges[0] if include_first else math.nan
+    return next((i for i in range(len(edges) - 1)
+                 if in_bin(x, edges[i], edges[i + 1], first)), None)
 
 
 def eu_regimen(ige_iu_ml: float, weight_kg: float) -> Option | str:
