@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from igesweep.units import ige_iu_ml_to_nm, ige_nm_to_ng_ml
+from igesweep.units import IGE_NG_ML_PER_IU_ML
 
 METRIC_LABELS = {
     "time_to_target": "time to target (day)",
@@ -29,7 +29,7 @@ METRIC_LABELS = {
 
 def _ng_ml(iu_ml: Any) -> Any:
     """IgE in IU/mL as ng/mL (one unit for IgE across the report's panels)."""
-    return ige_nm_to_ng_ml(ige_iu_ml_to_nm(iu_ml))
+    return iu_ml * IGE_NG_ML_PER_IU_ML
 
 
 #: Line styles cycled with the colours, so that curves that coincide stay visible.

@@ -19,6 +19,7 @@ from igesweep.report.page import Page, ReportContext
 from igesweep.report.tables import html_table
 from igesweep.report.validation import published_html, validation_section
 from igesweep.studies import in_report_order
+from igesweep.units import IGE_NG_ML_PER_IU_ML
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; color: #222;
@@ -66,7 +67,7 @@ GLOSSARY = (
     ("FcεRI", "The high-affinity IgE receptor of mast cells and basophils; IgE bound to it "
               "arms the cell, and allergen cross-linking that IgE triggers it."),
     ("free IgE", "IgE bound neither to drug nor to FcεRI: what can still arm cells (ng/mL; "
-                 "1 IU/mL = 2.4 ng/mL)."),
+                 f"1 IU/mL = {IGE_NG_ML_PER_IU_ML:g} ng/mL)."),
     ("trough", "Free IgE just before a dose, the highest of the dosing interval once doses "
                "repeat; steady state: after enough doses that it no longer changes."),
     ("attainment", "The share of virtual patients whose steady-state trough free IgE is below "
