@@ -19,6 +19,7 @@ from igesweep.models import DEFAULT_MODEL, get_model
 from igesweep.outputs import METRIC_NAMES
 from igesweep.parameters import parameter_table
 from igesweep.sweep import open_sweep, run_sweep
+from igesweep.sweep.timing import CHUNK_PHASES
 
 OUTPUT_NAMES = get_model(DEFAULT_MODEL).output_names
 
@@ -55,6 +56,9 @@ def test_each_lane_equals_simulate_of_the_same_scenario(tmp_path, cluster):
     summary = run_sweep(write(tmp_path, sweep), out, scheduler=cluster.scheduler_address,
                         quiet=True)
     assert summary.complete and summary.n_failed == 0
+    assert set(summary.chunk_phases) == set(CHUNK_PHASES)
+    assert all(s > 0 for s in summary.chunk_phases.values())
+    assert set(summary.timings) >= {"plan", "store", "chunks", "finish"}
     ds = open_sweep(out)
     assert ds.sizes == {"ige_baseline_iu_ml": 2, "dose_mg": 2, "therapy": 2, "binding": 2,
                         "subject": 3, "time": 25}

@@ -17,27 +17,46 @@ from igesweep.solver import STATUS_OK, solve_batch
 from igesweep.solver.status import STAT_STEPS
 from igesweep.sweep.plan import SweepPlan
 from igesweep.sweep.store import varying_parameters, write_chunk
+from igesweep.sweep.timing import Stopwatch
 
 
 @dataclass(frozen=True)
 class ChunkReport:
-    """What a finished chunk reports back to the client."""
+    """What a finished chunk reports back to the client.
+
+    Attributes
+    ----------
+    chunk : int
+        The chunk's number.
+    n_lanes : int
+        Its lanes.
+    seconds : float
+        Wall time of the task in the worker.
+    phases : dict of str to float
+        Seconds per phase of
+        :data:`~igesweep.sweep.timing.CHUNK_PHASES`: packing the lanes, the
+        kernel, metrics and shaping, writing the arrays (encoding included),
+        checksums and the done flag.
+    """
 
     chunk: int
     n_lanes: int
     seconds: float
+    phases: dict[str, float]
 
 
-def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False
-                  ) -> dict[str, np.ndarray]:
+def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False,
+                  watch: Stopwatch | None = None) -> dict[str, np.ndarray]:
     """Arrays to store for one chunk, each shaped as the chunk's region.
 
     Lanes whose status is not ok are NaN-filled entirely, metrics included.
     Each model's lanes run as one batch; a stored parameter that a lane's
     model does not have is NaN for that lane. ``parallel`` spreads the lanes
     over Numba's threads (for a chunk run in the calling process, not in a
-    Dask worker, which runs one thread per chunk).
+    Dask worker, which runs one thread per chunk). ``watch``, if given, is
+    charged with the time of each phase.
     """
+    watch = watch or Stopwatch()
     batches, block = plan.chunk_batches(chunk)
     scen = plan.sweep.scenario
     n_lanes, n_t = math.prod(block), len(plan.times)
@@ -49,10 +68,12 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False
     arrays["status"] = np.zeros(n_lanes, dtype=np.int8)
     arrays["n_steps"] = np.zeros(n_lanes, dtype=np.int32)
     arrays.update({f"param_{name}": np.full(n_lanes, np.nan) for name in stored})
+    watch.lap("pack")
     for batch, lanes in batches:
         res = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
                           max_steps=scen.solver.max_steps, parallel=parallel,
                           grouped=scen.solver.lockstep)
+        watch.lap("kernel")
         failed = res.status != STATUS_OK
         outputs = res.outputs
         outputs[:, failed, :] = np.nan
@@ -74,6 +95,7 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False
         for name in stored:
             if name in table.index:
                 arrays[f"param_{name}"][lanes] = batch.params[:, table.index[name]]
+        watch.lap("metrics")
     return {name: a.reshape((*block, n_t) if a.ndim == 2 else block)
             for name, a in arrays.items()}
 
@@ -81,9 +103,10 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False
 def run_chunk(plan: SweepPlan, path: str, chunk: int) -> ChunkReport:
     """Compute one chunk and write it into the store (the body of one Dask task)."""
     t0 = time.perf_counter()
-    write_chunk(Path(path), plan, chunk, compute_chunk(plan, chunk))
+    watch = Stopwatch()
+    write_chunk(Path(path), plan, chunk, compute_chunk(plan, chunk, watch=watch), watch=watch)
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
-                       seconds=time.perf_counter() - t0)
+                       seconds=time.perf_counter() - t0, phases=watch.seconds)
 
 
 def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -42,6 +42,7 @@ from igesweep.sweep.store import (
     reset_chunks,
     store_attrs,
 )
+from igesweep.sweep.timing import Stopwatch
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ class SweepSummary:
     n_failed: int
     seconds: float
     complete: bool
+    #: seconds per phase in the client (:data:`~igesweep.sweep.timing.CLIENT_PHASES`)
+    timings: dict[str, float] = field(default_factory=dict)
+    #: seconds per phase summed over the chunks run (:data:`~igesweep.sweep.timing.CHUNK_PHASES`)
+    chunk_phases: dict[str, float] = field(default_factory=dict)
 
 
 def load_plan(sweep_path: str | Path, catalogue: Catalogue | str | Path | None = None
@@ -224,6 +229,7 @@ def run_sweep(
     """
     stream = stream or sys.stderr
     output = Path(output)
+    watch = Stopwatch()
     plan, text = load_plan(sweep_path, catalogue)
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=stream, flush=True))
     say(describe(plan))
@@ -234,28 +240,38 @@ def run_sweep(
                            f"limit of {limit} GB; raise the limit or pass --allow-large")],
                          str(sweep_path))
     check_output_suffix(output)
+    watch.lap("plan")
+    chunk_phases: dict[str, float] = {}
     with output_lock(output):
         if resume and not output.exists() and not staging_path(output).exists():
             say(f"no store at {output} to resume: starting a new one")
         pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite,
                                          say=say)
+        watch.lap("store")
         t0 = time.perf_counter()
         if pending.size:
             if resume:
                 say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
             _warm_up(plan)
+            watch.lap("warm_up")
             lanes_left = sum(plan.chunk_lanes(int(c)) for c in pending)
             with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
                              n_workers=n_workers) as client:
                 say(f"dask dashboard: {client.dashboard_link}")
+                watch.lap("cluster_start")
                 progress = Progress(lanes_left, quiet=quiet, stream=stream)
                 plan_future = client.scatter(plan, broadcast=True)
+                watch.lap("scatter")
                 futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
                                          key=f"igesweep-chunk-{int(c)}", pure=False)
                            for c in pending]
                 for future in as_completed(futures):
                     report: ChunkReport = future.result()
                     progress.update(report.n_lanes)
+                    for phase, seconds in report.phases.items():
+                        chunk_phases[phase] = chunk_phases.get(phase, 0.0) + seconds
+                watch.lap("chunks")
+            watch.lap("cluster_stop")
         done = chunks_done(target)
         complete = bool(done.all())
         if complete:
@@ -266,6 +282,7 @@ def run_sweep(
             say(f"the new store is in {target} until complete (run again with --resume); "
                 f"{output} is unchanged")
     n_failed = failed_lanes(output if complete else target)
+    watch.lap("finish")
     seconds = time.perf_counter() - t0
     state = "complete" if complete else f"incomplete ({int(done.sum())}/{done.size} chunks)"
     say(f"done: {plan.n_lanes:,} lanes in {output if complete else target}, {state} "
@@ -273,4 +290,5 @@ def run_sweep(
         f"failed lanes (status not ok, NaN-filled): {n_failed:,}")
     return SweepSummary(path=output if complete else target, n_lanes=plan.n_lanes,
                         n_chunks_run=int(pending.size),
-                        n_failed=n_failed, seconds=seconds, complete=complete)
+                        n_failed=n_failed, seconds=seconds, complete=complete,
+                        timings=watch.seconds, chunk_phases=chunk_phases)

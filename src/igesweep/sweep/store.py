@@ -29,6 +29,7 @@ from igesweep.parameters import parameter_table
 from igesweep.store import consolidate
 from igesweep.sweep.integrity import CHECKSUM, CHECKSUM_VARIABLES, CHUNK_DONE, chunk_digests
 from igesweep.sweep.plan import SweepPlan
+from igesweep.sweep.timing import Stopwatch
 
 COMPLETE_ATTR = "igesweep_complete"
 #: Status of a lane whose chunk has not run yet (the zarr fill value of ``status``).
@@ -145,16 +146,24 @@ def store_attrs(path: Path) -> dict[str, Any]:
     return dict(zarr.open_group(str(path), mode="r", use_consolidated=False).attrs)
 
 
-def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray]) -> None:
-    """Write one chunk's arrays into its region and their digests, then mark the chunk done."""
+def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray],
+                *, watch: Stopwatch | None = None) -> None:
+    """Write one chunk's arrays into its region and their digests, then mark the chunk done.
+
+    ``watch``, if given, is charged with the phases ``write`` and ``checksum``.
+    """
     region = plan.chunk_region(chunk)
     group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
     for name, values in arrays.items():
         arr = group[name]
         arr[region + (slice(None),) * (arr.ndim - len(region))] = values
+    if watch is not None:
+        watch.lap("write")
     names = list(group.attrs[CHECKSUM_VARIABLES])
     group[CHECKSUM][chunk, :] = chunk_digests(group, names, arrays)
     group[CHUNK_DONE][chunk] = 1
+    if watch is not None:
+        watch.lap("checksum")
 
 
 def reset_chunks(path: Path, chunks: list[int]) -> None:

@@ -1,0 +1,297 @@
+"""Where a sweep's wall time goes, next to the bare kernel on the same lanes and cores.
+
+One year of omalizumab 300 mg SC q4w (13 doses), weekly output (53 times), ten
+trajectories stored as float32 with the default codec, over a grid of baseline
+IgE x weight sized to each requested number of lanes. For each size and path
+(per lane, lockstep):
+
+1. **End to end**: ``run_sweep`` in a fresh Python process, as the command line
+   runs it (local Dask cluster, one single-threaded worker per core). The
+   parent measures the process's wall time and the peak resident memory of the
+   whole process tree (client, scheduler, workers); the child reports its
+   start-up (interpreter and imports) and the client's phases
+   (:data:`igesweep.sweep.timing.CLIENT_PHASES`) and the workers' phases summed
+   over chunks (:data:`igesweep.sweep.timing.CHUNK_PHASES`).
+2. **Bare kernel**: in another fresh process, the same plan's chunks packed
+   untimed, then only ``solve_batch`` timed with the lanes spread over Numba's
+   threads (one per core): the lanes/s a sweep could reach if it cost nothing
+   but its lanes. For more than ``--bare-sample`` lanes, an evenly spaced sample
+   of chunks is timed (the grid's lanes vary smoothly, so a stride sample
+   represents them).
+3. **Encoding**: one chunk's arrays encoded in memory with each candidate codec
+   (seconds and compression ratio), to choose the codec by measurement.
+
+Worker time not in any phase ("idle") is the chunks' wall time times the
+workers minus the tasks' time: scheduling, result transfer, load imbalance.
+
+Run: ``python benchmarks/sweep_profile.py --lanes 10000 100000 1000000``.
+Add ``--flame DIR`` to record a py-spy flame graph of the first worker of each
+10^5-lane run (needs ``py-spy`` and permission to trace processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+T_START = time.perf_counter()
+
+#: Ten stored trajectories of igesweep-2: the drug and IgE, receptors and thresholds.
+VARIABLES = ["free_ige", "total_ige", "free_drug", "complex", "total_drug",
+             "basophil_fceri_total", "basophil_fceri_occupancy", "mast_cell_fceri_total",
+             "mast_cell_fceri_occupancy", "threshold_fold"]
+PATHS = {"per-lane": False, "lockstep": True}
+
+
+def sweep_file(n_lanes: int, lockstep: bool) -> dict:
+    """A baseline IgE x weight grid with about ``n_lanes`` lanes."""
+    n_ige = max(1, int(math.sqrt(n_lanes)))
+    n_weight = max(1, round(n_lanes / n_ige))
+    return {
+        "therapy": "omalizumab",
+        "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
+        "times": {"start": 0, "stop": 364, "step": 7},
+        "grid": {
+            "patient.ige_baseline_iu_ml": {"geomspace": [30, 1500, n_ige]},
+            "patient.weight_kg": {"linspace": [20, 150, n_weight]},
+        },
+        "output": {"max_store_gb": 100, "variables": VARIABLES},
+        "solver": {"lockstep": lockstep},
+    }
+
+
+# --------------------------------------------------------------------------- children
+
+
+def child_sweep(sweep: str, out: str, workers: int) -> dict:
+    """Run the sweep as the command line does; report start-up and phases."""
+    from igesweep.sweep import run_sweep
+    imported = time.perf_counter()
+    summary = run_sweep(sweep, out, n_workers=workers, quiet=True)
+    if not summary.complete or summary.n_failed:
+        raise SystemExit(f"sweep incomplete or with failed lanes: {summary}")
+    return {"startup": imported - T_START, "timings": summary.timings,
+            "chunk_phases": summary.chunk_phases, "lanes": summary.n_lanes}
+
+
+def child_bare(sweep: str, sample: int) -> dict:
+    """Time only the kernel over (a stride sample of) the plan's chunks, all cores."""
+    import numpy as np
+
+    from igesweep.solver import solve_batch
+    from igesweep.sweep.run import load_plan
+
+    plan, _ = load_plan(sweep)
+    solver = plan.sweep.scenario.solver
+    for batch, _ in plan.chunk_batches(0)[0]:  # load (or compile) the parallel driver, untimed
+        solve_batch(batch.take(np.arange(min(batch.n_lanes, 64))), parallel=True,
+                    grouped=solver.lockstep)
+    stride = max(1, math.ceil(plan.n_chunks / max(1, sample // plan.chunk_lanes(0))))
+    chunks = np.arange(0, plan.n_chunks, stride)
+    lanes = 0
+    seconds = 0.0
+    for chunk in chunks:
+        for batch, _ in plan.chunk_batches(int(chunk))[0]:
+            t0 = time.perf_counter()
+            solve_batch(batch, rtol=solver.rtol, atol=solver.atol, max_steps=solver.max_steps,
+                        parallel=True, grouped=solver.lockstep)
+            seconds += time.perf_counter() - t0
+            lanes += batch.n_lanes
+    return {"lanes": lanes, "seconds": seconds, "lanes_per_s": lanes / seconds,
+            "chunks_timed": int(chunks.size), "n_chunks": plan.n_chunks,
+            "chunk_lanes": int(plan.chunk_lanes(0))}
+
+
+def child_codecs(sweep: str) -> dict:
+    """Encode one chunk's stored arrays with each candidate codec, in memory."""
+    import numpy as np
+    from numcodecs import Blosc, Zstd
+
+    from igesweep.sweep.compute import compute_chunk
+    from igesweep.sweep.run import load_plan
+
+    plan, _ = load_plan(sweep)
+    arrays = compute_chunk(plan, plan.n_chunks // 2)
+    blobs = [np.ascontiguousarray(a).tobytes() for a in arrays.values()]
+    raw = sum(len(b) for b in blobs)
+    codecs = {
+        "none": None,
+        "zstd 1": Zstd(level=1), "zstd 3 (default)": Zstd(level=3), "zstd 5": Zstd(level=5),
+        "zstd 9": Zstd(level=9),
+        "blosc lz4 shuffle": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE),
+        "blosc lz4 bitshuffle": Blosc(cname="lz4", clevel=5, shuffle=Blosc.BITSHUFFLE),
+        "blosc zstd 3 shuffle": Blosc(cname="zstd", clevel=3, shuffle=Blosc.SHUFFLE),
+    }
+    rows = {}
+    for name, codec in codecs.items():
+        best = math.inf
+        size = raw
+        for _ in range(3):
+            t0 = time.perf_counter()
+            size = raw if codec is None else sum(len(codec.encode(b)) for b in blobs)
+            best = min(best, time.perf_counter() - t0)
+        rows[name] = {"seconds": best, "ratio": raw / size}
+    return {"raw_bytes": raw, "lanes": int(plan.chunk_lanes(plan.n_chunks // 2)), "codecs": rows}
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def _tree_rss(proc) -> int:
+    import psutil
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float, float]:
+    """Run this script as a child; return its JSON, wall seconds and peak tree memory (GB)."""
+    import psutil
+    cmd = [sys.executable, __file__, *args]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    spy = None
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(ps))
+        if flame is not None and spy is None:
+            workers = [p for p in ps.children(recursive=True)
+                       if "spawn_main" in " ".join(p.cmdline())]
+            if len(workers) >= 2:
+                spy = subprocess.Popen(["py-spy", "record", "--pid", str(workers[-1].pid),
+                                        "--output", str(flame), "--rate", "200",
+                                        "--nonblocking"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.1)
+    wall = time.perf_counter() - t0
+    if spy is not None:
+        spy.wait(timeout=60)
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed with exit code {proc.returncode}")
+    return json.loads(out.strip().splitlines()[-1]), wall, peak / 1e9
+
+
+def profile(n_lanes: int, path_name: str, workdir: Path, workers: int, sample: int,
+            flame: Path | None) -> dict:
+    """Profile one sweep size and path."""
+    import yaml
+    sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
+    sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name])))
+    store = workdir / f"out_{n_lanes}_{path_name}.zarr"
+    e2e, wall, peak = _run_child(["--child-sweep", str(sweep), str(store), str(workers)], flame)
+    size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
+    shutil.rmtree(store)
+    bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
+    return {"lanes": e2e["lanes"], "path": path_name, "wall": wall, "peak_gb": peak,
+            "store_gb": size / 1e9, "e2e": e2e, "bare": bare, "workers": workers}
+
+
+def _ms(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def print_tables(rows: list[dict]) -> None:
+    """The breakdown, the per-chunk costs and the ratio to the bare kernel, as markdown."""
+    print("\n| lanes | path | wall (s) | start-up | plan | store | warm-up | cluster start "
+          "| scatter | chunks | finish | cluster stop | lanes/s | bare kernel lanes/s "
+          "| end to end / bare | peak memory (GB) | store (GB) |")
+    print("| ---: | --- |" + " ---: |" * 15)
+    for r in rows:
+        t = r["e2e"]["timings"]
+        rate = r["lanes"] / r["wall"]
+        print(f"| {r['lanes']:,} | {r['path']} | {r['wall']:.1f} | {r['e2e']['startup']:.2f} | "
+              + " | ".join(_ms(t.get(k, 0.0)) for k in
+                           ("plan", "store", "warm_up", "cluster_start", "scatter", "chunks",
+                            "finish", "cluster_stop"))
+              + f" | {rate:,.0f} | {r['bare']['lanes_per_s']:,.0f} | "
+                f"{rate / r['bare']['lanes_per_s']:.2f} | {r['peak_gb']:.2f} | "
+                f"{r['store_gb']:.3f} |")
+    print("\nWorkers' time, share of (chunks wall x workers); per chunk in ms:\n")
+    print("| lanes | path | chunks | lanes/chunk | pack | kernel | metrics | write | checksum "
+          "| idle | kernel ms/chunk | other ms/chunk |")
+    print("| ---: | --- |" + " ---: |" * 10)
+    for r in rows:
+        ph = r["e2e"]["chunk_phases"]
+        n_chunks = r["bare"]["n_chunks"]
+        budget = r["e2e"]["timings"]["chunks"] * r["workers"]
+        idle = budget - sum(ph.values())
+        shares = [ph.get(k, 0.0) / budget for k in
+                  ("pack", "kernel", "metrics", "write", "checksum")] + [idle / budget]
+        other = (sum(ph.values()) - ph.get("kernel", 0.0)) / n_chunks * 1e3
+        print(f"| {r['lanes']:,} | {r['path']} | {n_chunks:,} | {r['bare']['chunk_lanes']:,} | "
+              + " | ".join(f"{100 * s:.1f} %" for s in shares)
+              + f" | {ph.get('kernel', 0.0) / n_chunks * 1e3:.0f} | {other:.0f} |")
+
+
+def print_codecs(result: dict) -> None:
+    """Codec table for one chunk."""
+    print(f"\nOne chunk ({result['lanes']:,} lanes, {result['raw_bytes'] / 1e6:.1f} MB raw), "
+          "encoded in memory, best of 3:\n")
+    print("| codec | ms | MB/s | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, c in result["codecs"].items():
+        mbs = result["raw_bytes"] / 1e6 / c["seconds"] if c["seconds"] > 0 else math.inf
+        print(f"| {name} | {1e3 * c['seconds']:.1f} | {mbs:,.0f} | {c['ratio']:.2f} |")
+
+
+def main() -> None:
+    """Parse arguments; run children or the whole profile."""
+    if len(sys.argv) > 1 and sys.argv[1].startswith("--child"):
+        kind, *rest = sys.argv[1:]
+        if kind == "--child-sweep":
+            result = child_sweep(rest[0], rest[1], int(rest[2]))
+        elif kind == "--child-bare":
+            result = child_bare(rest[0], int(rest[1]))
+        else:
+            result = child_codecs(rest[0])
+        print(json.dumps(result))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lanes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS))
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--bare-sample", type=int, default=200_000,
+                        help="lanes timed for the bare kernel at most (stride sample of chunks)")
+    parser.add_argument("--flame", type=Path, default=None,
+                        help="directory for py-spy flame graphs of one worker (10^5 lanes)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw results")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.lanes:
+            for path_name in args.paths:
+                flame = None
+                if args.flame is not None and n == 100_000:
+                    args.flame.mkdir(parents=True, exist_ok=True)
+                    flame = args.flame / f"worker_{path_name}.svg"
+                r = profile(n, path_name, Path(tmp), args.workers, args.bare_sample, flame)
+                rows.append(r)
+                print(f"{n:,} {path_name}: {r['wall']:.1f} s, "
+                      f"{r['lanes'] / r['wall'] / r['bare']['lanes_per_s']:.2f} of bare",
+                      file=sys.stderr, flush=True)
+        sweep = Path(tmp) / "codecs.yaml"
+        import yaml
+        sweep.write_text(yaml.safe_dump(sweep_file(100_000, True)))
+        codecs, _, _ = _run_child(["--child-codecs", str(sweep)])
+    print_tables(rows)
+    print_codecs(codecs)
+    if args.json is not None:
+        args.json.write_text(json.dumps({"rows": rows, "codecs": codecs}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
