@@ -7,6 +7,7 @@ damage here is done to the real files of a real store; the commands run as
 subprocesses.
 """
 
+import hashlib
 import subprocess
 import sys
 import warnings
@@ -137,3 +138,13 @@ def test_a_repaired_store_is_consolidated_as_it_is(store):
     assert xr.open_zarr(out, consolidated=True).attrs["igesweep_complete"] == "false"
     assert run_sweep(sweep, out, n_workers=1, resume=True, quiet=True).complete
     assert xr.open_zarr(out, consolidated=True).attrs["igesweep_complete"] == "true"
+
+
+def test_the_digest_is_blake2b_64_of_the_stored_bytes_little_endian():
+    """Stores written earlier keep verifying: the digest is BLAKE2b-64 of the values as stored."""
+    a = np.array([[1.5, np.nan, -2.0], [0.0, 3.25, -np.nan]])
+    canonical = np.array([[1.5, np.nan, -2.0], [0.0, 3.25, np.nan]], dtype=np.float32)
+    expected = hashlib.blake2b(canonical.tobytes(), digest_size=8).digest()
+    assert digest(a, np.float32) == np.uint64(int.from_bytes(expected, "little"))
+    empty = hashlib.blake2b(b"", digest_size=8).digest()
+    assert digest(np.zeros((0, 3)), np.float64) == np.uint64(int.from_bytes(empty, "little"))

@@ -1,8 +1,11 @@
-"""Dask deployment: progress line and batch-system job scripts."""
+"""Dask deployment: local workers and batch-system job scripts."""
 
-import io
+import os
+import sys
 
-from igesweep.sweep.engine import Progress, jobqueue_cluster
+import pytest
+
+from igesweep.sweep.engine import dask_client, jobqueue_cluster
 from igesweep.sweep.spec import ClusterOptions
 
 
@@ -28,13 +31,34 @@ def test_pbs_cluster_is_available():
         cluster.close()
 
 
-def test_progress_line_counts_lanes_rate_and_eta():
-    out = io.StringIO()
-    progress = Progress(1000, stream=out)
-    progress.update(250)
-    progress.update(750)
-    text = out.getvalue()
-    assert "lanes 1,000/1,000 (100.0%)" in text and "lanes/s" in text and "ETA" in text
-    quiet = io.StringIO()
-    Progress(10, quiet=True, stream=quiet).update(10)
-    assert quiet.getvalue() == ""
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_local_workers_start_with_this_process_modules_and_kernels():
+    """Forked workers need not import igesweep, NumPy or Numba again (the scatter took 3.5 s)."""
+    import igesweep.sweep.compute  # noqa: F401  (what a chunk task needs)
+
+    with dask_client(n_workers=2) as client:
+        loaded = client.run(lambda: "igesweep.sweep.compute" in sys.modules)
+        pids = client.run(os.getpid)
+    assert sorted(loaded.values()) == [True, True]
+    assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
+
+
+def test_a_chunk_runs_in_a_forked_worker_to_the_values_of_this_process(tmp_path):
+    import numpy as np
+    import yaml
+
+    from igesweep.sweep.compute import compute_chunk
+    from igesweep.sweep.run import load_plan
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({
+        "therapy": "omalizumab",
+        "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 3},
+        "times": {"start": 0, "stop": 84, "step": 7},
+        "grid": {"patient.weight_kg": [40, 90, 140]}}))
+    plan, _ = load_plan(path)
+    here = compute_chunk(plan, 0)
+    with dask_client(n_workers=1) as client:
+        there = client.submit(compute_chunk, plan, 0).result()
+    for name, values in here.items():
+        np.testing.assert_array_equal(there[name], values, err_msg=name)

@@ -89,14 +89,14 @@ def test_each_lane_equals_simulate_of_the_same_scenario(tmp_path, cluster):
                                        err_msg=name)
 
 
-def test_chunking_and_worker_count_do_not_change_any_value_per_lane(tmp_path, cluster):
+def test_chunking_and_where_chunks_run_do_not_change_any_value_per_lane(tmp_path, cluster):
     sweep = {**BASE, "grid": {"patient.weight_kg": [40, 80, 120]},
              "population": {"n": 7, "seed": 5}, "solver": {"lockstep": False}}
     a = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 4}}, "a.yaml"),
                   tmp_path / "a.zarr", scheduler=cluster.scheduler_address, quiet=True)
     b = run_sweep(write(tmp_path, {**sweep, "output": {"chunk_lanes": 21}}, "b.yaml"),
-                  tmp_path / "b.zarr", n_workers=1, quiet=True)
-    assert a.complete and b.complete
+                  tmp_path / "b.zarr", quiet=True)  # small: in this process, over Numba threads
+    assert a.complete and b.complete and "cluster_start" not in b.timings
     da, db = open_sweep(a.path), open_sweep(b.path)
     assert da["free_ige"].encoding["chunks"] != db["free_ige"].encoding["chunks"]
     assert "chunk_done" not in da.variables   # bookkeeping is not part of the dataset
@@ -111,12 +111,15 @@ def test_lockstep_default_values_depend_on_the_sweep_file_only(tmp_path, cluster
     path = write(tmp_path, sweep)
     a = run_sweep(path, tmp_path / "a.zarr", scheduler=cluster.scheduler_address, quiet=True)
     b = run_sweep(path, tmp_path / "b.zarr", n_workers=1, quiet=True)
-    assert a.complete and b.complete
-    da, db = open_sweep(a.path), open_sweep(b.path)
+    c = run_sweep(path, tmp_path / "c.zarr", quiet=True)  # small: in this process, no cluster
+    assert a.complete and b.complete and c.complete
+    assert "cluster_start" in b.timings and "cluster_start" not in c.timings
+    da, db, dc = open_sweep(a.path), open_sweep(b.path), open_sweep(c.path)
     assert da.attrs["solver_lockstep"] == 1
     assert "chunk_done" not in da.variables   # bookkeeping is not part of the dataset
     for var in da.data_vars:
         xr.testing.assert_identical(da[var].load(), db[var].load())
+        xr.testing.assert_identical(da[var].load(), dc[var].load())
 
 
 def test_existing_store_is_refused_and_bad_input_writes_nothing(tmp_path):

@@ -100,11 +100,17 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False,
             for name, a in arrays.items()}
 
 
-def run_chunk(plan: SweepPlan, path: str, chunk: int) -> ChunkReport:
-    """Compute one chunk and write it into the store (the body of one Dask task)."""
+def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
+              ) -> ChunkReport:
+    """Compute one chunk and write it into the store (the body of one Dask task).
+
+    ``parallel`` spreads the chunk's lanes over Numba's threads (only when
+    the chunk runs in the calling process, never in a Dask worker).
+    """
     t0 = time.perf_counter()
     watch = Stopwatch()
-    write_chunk(Path(path), plan, chunk, compute_chunk(plan, chunk, watch=watch), watch=watch)
+    arrays = compute_chunk(plan, chunk, parallel=parallel, watch=watch)
+    write_chunk(Path(path), plan, chunk, arrays, watch=watch)
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
                        seconds=time.perf_counter() - t0, phases=watch.seconds)
 

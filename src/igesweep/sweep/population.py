@@ -30,7 +30,7 @@ from igesweep.sweep.spec import Covariate, Population
 BLOCK = 1024
 
 
-@numba.vectorize(["float64(float64)"], cache=True)
+@numba.vectorize(cache=True)  # compiled (or loaded) on first use, not at import
 def _normal_cdf(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-from distributed import as_completed
 
 from igesweep.attributes import solver_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
@@ -29,10 +28,10 @@ from igesweep.store import (
     swap_into_place,
 )
 from igesweep.sweep.compute import ChunkReport, run_chunk
-from igesweep.sweep.engine import Progress, dask_client
 from igesweep.sweep.fingerprint import changed_inputs, input_digests
 from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
+from igesweep.sweep.progress import Progress
 from igesweep.sweep.spec import ClusterOptions, parse_sweep
 from igesweep.sweep.store import (
     chunks_done,
@@ -43,6 +42,11 @@ from igesweep.sweep.store import (
     store_attrs,
 )
 from igesweep.sweep.timing import Stopwatch
+
+#: Sweeps of at most this many lanes run in the calling process, over Numba's
+#: threads, unless a scheduler, a cluster or a number of workers is given:
+#: starting a local cluster (about 4 s on two cores) costs more than they do.
+IN_PROCESS_MAX_LANES = 5_000
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,57 @@ def _warm_up(plan: SweepPlan) -> None:
                 warmed.add(batch.model_name)
         if len(warmed) == len(plan.models):
             return
+
+
+def _add_phases(total: dict[str, float], report: ChunkReport) -> None:
+    for phase, seconds in report.phases.items():
+        total[phase] = total.get(phase, 0.0) + seconds
+
+
+def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
+                    progress: Progress) -> dict[str, float]:
+    """Run the pending chunks here, one after another, each over Numba's threads.
+
+    Returns the seconds per chunk phase, summed.
+    """
+    phases: dict[str, float] = {}
+    for chunk in pending:
+        report = run_chunk(plan, str(target), int(chunk), parallel=True)
+        progress.update(report.n_lanes)
+        _add_phases(phases, report)
+    return phases
+
+
+def _run_on_dask(plan: SweepPlan, target: Path, pending: np.ndarray, progress: Progress,
+                 watch: Stopwatch, say: Callable[[str], None], *, scheduler: str | None,
+                 cluster: ClusterOptions | None, n_workers: int | None) -> dict[str, float]:
+    """Run the pending chunks as Dask tasks, one per chunk, each written by its worker.
+
+    The kernels are loaded (or compiled) here first, so workers never race
+    on the compile cache. Returns the seconds per chunk phase, summed.
+    """
+    from distributed import as_completed
+
+    from igesweep.sweep.engine import dask_client
+
+    _warm_up(plan)
+    watch.lap("warm_up")
+    phases: dict[str, float] = {}
+    with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
+        say(f"dask dashboard: {client.dashboard_link}")
+        watch.lap("cluster_start")
+        plan_future = client.scatter(plan, broadcast=True)
+        watch.lap("scatter")
+        futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
+                                 key=f"igesweep-chunk-{int(c)}", pure=False)
+                   for c in pending]
+        for future in as_completed(futures):
+            report: ChunkReport = future.result()
+            progress.update(report.n_lanes)
+            _add_phases(phases, report)
+        watch.lap("chunks")
+    watch.lap("cluster_stop")
+    return phases
 
 
 def staging_path(output: Path) -> Path:
@@ -252,26 +307,19 @@ def run_sweep(
         if pending.size:
             if resume:
                 say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
-            _warm_up(plan)
-            watch.lap("warm_up")
-            lanes_left = sum(plan.chunk_lanes(int(c)) for c in pending)
-            with dask_client(scheduler=scheduler, cluster=cluster or plan.sweep.cluster,
-                             n_workers=n_workers) as client:
-                say(f"dask dashboard: {client.dashboard_link}")
-                watch.lap("cluster_start")
-                progress = Progress(lanes_left, quiet=quiet, stream=stream)
-                plan_future = client.scatter(plan, broadcast=True)
-                watch.lap("scatter")
-                futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
-                                         key=f"igesweep-chunk-{int(c)}", pure=False)
-                           for c in pending]
-                for future in as_completed(futures):
-                    report: ChunkReport = future.result()
-                    progress.update(report.n_lanes)
-                    for phase, seconds in report.phases.items():
-                        chunk_phases[phase] = chunk_phases.get(phase, 0.0) + seconds
+            progress = Progress(sum(plan.chunk_lanes(int(c)) for c in pending), quiet=quiet,
+                                stream=stream)
+            cluster = cluster or plan.sweep.cluster
+            if scheduler is None and cluster is None and n_workers is None \
+                    and plan.n_lanes <= IN_PROCESS_MAX_LANES:
+                say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
+                    f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
+                chunk_phases = _run_in_process(plan, target, pending, progress)
                 watch.lap("chunks")
-            watch.lap("cluster_stop")
+            else:
+                chunk_phases = _run_on_dask(plan, target, pending, progress, watch, say,
+                                            scheduler=scheduler, cluster=cluster,
+                                            n_workers=n_workers)
         done = chunks_done(target)
         complete = bool(done.all())
         if complete:

@@ -125,7 +125,7 @@ class OutputOptions(_Model):
     variables: list[str] | None = None
     dtype: Literal["float32", "float64"] = "float32"
     compression: Literal["zstd", "lz4", "none"] = "zstd"
-    compression_level: Annotated[int, Strict(), Field(ge=1, le=19)] = 3
+    compression_level: Annotated[int, Strict(), Field(ge=1, le=19)] = 1
     chunk_lanes: Annotated[int, Strict(), Field(ge=1)] | None = None
     max_store_gb: PositiveNumber = 50.0
 

@@ -154,13 +154,15 @@ def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.nd
     """
     region = plan.chunk_region(chunk)
     group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
+    dtypes = {}
     for name, values in arrays.items():
         arr = group[name]
         arr[region + (slice(None),) * (arr.ndim - len(region))] = values
+        dtypes[name] = arr.dtype
     if watch is not None:
         watch.lap("write")
     names = list(group.attrs[CHECKSUM_VARIABLES])
-    group[CHECKSUM][chunk, :] = chunk_digests(group, names, arrays)
+    group[CHECKSUM][chunk, :] = chunk_digests(names, arrays, dtypes)
     group[CHUNK_DONE][chunk] = 1
     if watch is not None:
         watch.lap("checksum")
