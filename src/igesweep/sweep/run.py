@@ -44,8 +44,10 @@ from igesweep.sweep.store import (
 from igesweep.sweep.timing import Stopwatch
 
 #: Sweeps of at most this many lanes run in the calling process, over Numba's
-#: threads, unless a scheduler, a cluster or a number of workers is given:
-#: starting a local cluster (about 4 s on two cores) costs more than they do.
+#: threads, unless a scheduler, a cluster or a number of workers is given: up
+#: to here that was 0.1-0.2 s faster than importing Dask's distributed and
+#: starting a local cluster; from about 20,000 lanes on the two are equal
+#: (BENCHMARKS.md, two cores).
 IN_PROCESS_MAX_LANES = 5_000
 
 
