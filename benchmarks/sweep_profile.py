@@ -156,6 +156,21 @@ def _tree_rss(proc) -> int:
     return total
 
 
+def _workers(proc) -> list:
+    """Dask worker processes under ``proc``: forked (same command line) or spawned."""
+    import psutil
+    out = []
+    try:
+        own = proc.cmdline()
+        for p in proc.children(recursive=True):
+            cmd = p.cmdline()
+            if cmd == own or "spawn_main" in " ".join(cmd):
+                out.append(p)
+    except psutil.Error:  # a process ended meanwhile
+        return []
+    return out
+
+
 def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float, float]:
     """Run this script as a child; return its JSON, wall seconds and peak tree memory (GB)."""
     import psutil
@@ -168,8 +183,7 @@ def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float,
     while proc.poll() is None:
         peak = max(peak, _tree_rss(ps))
         if flame is not None and spy is None:
-            workers = [p for p in ps.children(recursive=True)
-                       if "spawn_main" in " ".join(p.cmdline())]
+            workers = _workers(ps)
             if len(workers) >= 2:
                 spy = subprocess.Popen(["py-spy", "record", "--pid", str(workers[-1].pid),
                                         "--output", str(flame), "--rate", "200",

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 the integrator failed on a lane (for ``sweep``: only
 with ``--strict``, or if the store is left incomplete); 2 invalid input (each
-problem printed with its YAML path; no output written).
+problem printed with its YAML path; no output written); 3 ``verify`` found a
+damaged store; 4 a run stopped by a failed write or lost workers, and 130 one
+stopped by Ctrl-C (the chunks written are kept; ``--resume`` continues).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from igesweep._version import __version__
-from igesweep.errors import InputError
+from igesweep.errors import InputError, RunStopped
 from igesweep.models import DEFAULT_MODEL, IGESWEEP_MODELS
 
 if TYPE_CHECKING:
@@ -23,6 +25,10 @@ EXIT_OK = 0
 EXIT_LANE_FAILED = 1
 EXIT_INPUT = 2
 EXIT_DAMAGED = 3
+#: A run stopped before its end by a failed write or lost workers (resumable).
+EXIT_STOPPED = 4
+#: Stopped by the user (Ctrl-C): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("-o", "--output", required=True, metavar="OUT.zarr", help="output zarr store")
     sw.add_argument("--resume", action="store_true",
                     help="continue an interrupted store: run only the chunks not yet done")
-    sw.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    sw.add_argument("--overwrite", action="store_true",
+                    help="replace an existing output (with --resume: only one made with "
+                         "other inputs, else continue it)")
     sw.add_argument("--scheduler", metavar="ADDRESS",
                     help="use an existing Dask scheduler (e.g. tcp://host:8786)")
     sw.add_argument("--cluster", choices=["slurm", "pbs"],
@@ -332,6 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"igesweep: error: {err.format()}", file=sys.stderr)
         return EXIT_INPUT
+    except RunStopped as err:
+        print(f"igesweep: stopped: {err}", file=sys.stderr)
+        return EXIT_INTERRUPTED if err.interrupted else EXIT_STOPPED
+    except KeyboardInterrupt:
+        print("igesweep: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

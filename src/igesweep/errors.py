@@ -1,4 +1,4 @@
-"""Input errors that name the YAML path of every problem."""
+"""Input errors that name the YAML path of every problem, and runs stopped before their end."""
 
 from __future__ import annotations
 
@@ -61,3 +61,23 @@ def unknown_name_message(kind: str, name: str, allowed: Iterable[str]) -> str:
         near = difflib.get_close_matches(name, allowed, n=6, cutoff=0.0)
         listed = f"{', '.join(near)} and {len(allowed) - len(near)} more"
     return f"unknown {kind} '{name}'; {suggest(name, allowed)}allowed: {listed}"
+
+
+class RunStopped(Exception):
+    """A run stopped before its end; what it wrote is kept, and it can be resumed.
+
+    Parameters
+    ----------
+    reason : str
+        What stopped it: an interrupt, a write that failed, lost workers.
+    hint : str
+        What is kept where, and how to continue.
+    interrupted : bool
+        Whether the user stopped it (Ctrl-C, SIGINT).
+    """
+
+    def __init__(self, reason: str, hint: str, *, interrupted: bool = False) -> None:
+        self.reason = reason
+        self.hint = hint
+        self.interrupted = interrupted
+        super().__init__(f"{reason}; {hint}")

@@ -145,13 +145,18 @@ def output_lock(output: str | Path) -> Iterator[Path]:
     Raises
     ------
     InputError
-        If another process holds the lock.
+        If another process holds the lock, or the lock cannot be created
+        beside the output (a read-only directory, a file in the path).
     """
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_path(output)
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:  # read-only, not a directory, no space, no permission
+            raise InputError([(OUTPUT_OPTION, f"cannot write in {output.parent}: "
+                                              f"{err.strerror or err}")]) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

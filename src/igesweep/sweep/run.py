@@ -14,7 +14,7 @@ import numpy as np
 
 from igesweep.attributes import solver_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
-from igesweep.errors import InputError
+from igesweep.errors import InputError, RunStopped
 from igesweep.models import get_model
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
@@ -140,15 +140,24 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
     return phases
 
 
-def _run_on_dask(plan: SweepPlan, target: Path, pending: np.ndarray, progress: Progress,
-                 watch: Stopwatch, say: Callable[[str], None], *, scheduler: str | None,
+def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarray,
+                 progress: Progress, watch: Stopwatch, say: Callable[[str], None], *,
+                 scheduler: str | None,
                  cluster: ClusterOptions | None, n_workers: int | None) -> dict[str, float]:
     """Run the pending chunks as Dask tasks, one per chunk, each written by its worker.
 
     The kernels are loaded (or compiled) here first, so workers never race
     on the compile cache. Returns the seconds per chunk phase, summed.
+
+    Raises
+    ------
+    RunStopped
+        If the workers or the scheduler are lost (the chunks written are kept).
     """
-    from distributed import as_completed
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker, as_completed
+    from distributed.comm import CommClosedError
 
     from igesweep.sweep.engine import dask_client
 
@@ -163,13 +172,28 @@ def _run_on_dask(plan: SweepPlan, target: Path, pending: np.ndarray, progress: P
         futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
                                  key=f"igesweep-chunk-{int(c)}", pure=False)
                    for c in pending]
-        for future in as_completed(futures):
-            report: ChunkReport = future.result()
-            progress.update(report.n_lanes)
-            _add_phases(phases, report)
+        try:
+            for future in as_completed(futures):
+                report: ChunkReport = future.result()
+                progress.update(report.n_lanes)
+                _add_phases(phases, report)
+        except (KilledWorker, CancelledError, CommClosedError) as err:
+            raise RunStopped(f"the Dask workers or scheduler were lost ({type(err).__name__}: "
+                             f"{err})", _kept(target, output)) from None
         watch.lap("chunks")
     watch.lap("cluster_stop")
     return phases
+
+
+def _kept(target: Path, output: Path) -> str:
+    """What a stopped run leaves, and how to continue it."""
+    try:
+        done = chunks_done(target)
+        kept = f"{int(done.sum()):,} of {done.size:,} chunks are written and kept in {target}"
+    except Exception:  # the bookkeeping itself could not be read (e.g. the disk is gone)
+        kept = f"the chunks written so far are kept in {target}"
+    unchanged = f" ({output} is unchanged)" if target != output else ""
+    return f"{kept}{unchanged}; run the same command with --resume to continue"
 
 
 def staging_path(output: Path) -> Path:
@@ -183,8 +207,9 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
     """Create the template, or check the store to resume.
 
     A store to resume must have been made with the same inputs
-    (:mod:`.fingerprint`); its done chunks are read back against their
-    checksums (:mod:`.integrity`) and any that differ are run again.
+    (:mod:`.fingerprint`), or, with ``overwrite`` too, is replaced if it was
+    not; its done chunks are read back against their checksums
+    (:mod:`.integrity`) and any that differ are run again.
 
     Returns the chunks still to run and the store they go to: ``output``, or
     with ``--overwrite`` of an existing store its staging path, so the old
@@ -198,21 +223,24 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
             raise InputError([(OUTPUT_OPTION,
                                 f"{target} is not an igesweep store; cannot resume it")])
         changed = changed_inputs(store_attrs(target), digests)
-        if changed:
+        if changed and not overwrite:
             raise InputError([("--resume", f"{target} was made with other inputs: "
                                            f"{'; '.join(changed)} changed since, and resuming "
                                            "would mix lanes computed both ways. Resume with "
                                            "the inputs it was made with, or start again with "
-                                           "--overwrite")])
-        try:
-            check = verify_store(target)
-        except ValueError as err:
-            raise InputError([(OUTPUT_OPTION, str(err))]) from None
-        if check.bad:
-            say(f"{len(check.bad):,} chunks differ from their checksums (damaged on disk): "
-                "running them again")
-            reset_chunks(target, list(check.bad))
-        return np.flatnonzero(~chunks_done(target)), target
+                                           "--overwrite (with --resume: replace only then)")])
+        if not changed:
+            try:
+                check = verify_store(target)
+            except ValueError as err:
+                raise InputError([(OUTPUT_OPTION, str(err))]) from None
+            if check.bad:
+                say(f"{len(check.bad):,} chunks differ from their checksums (damaged on disk): "
+                    "running them again")
+                reset_chunks(target, list(check.bad))
+            return np.flatnonzero(~chunks_done(target)), target
+        say(f"{target} was made with other inputs ({'; '.join(changed)} changed): "
+            "starting again (--overwrite)")
     target = output
     if output.exists() or output.is_symlink():
         if not overwrite:
@@ -267,7 +295,9 @@ def run_sweep(
     resume : bool
         Continue an interrupted store, computing only chunks not marked done.
     overwrite : bool
-        Replace an existing store.
+        Replace an existing store; with ``resume``, only one made with other
+        inputs (continue it if it can be, else start again: what a workflow
+        rerun needs).
     allow_large : bool
         Accept a store larger than ``output.max_store_gb``.
     quiet : bool
@@ -283,6 +313,9 @@ def run_sweep(
     ------
     InputError
         For invalid input, an existing output, or a store over the size limit.
+    RunStopped
+        If the run is interrupted, a write fails (a full or read-only disk) or
+        the workers are lost; the chunks written are kept for ``resume``.
     """
     stream = stream or sys.stderr
     output = Path(output)
@@ -312,16 +345,24 @@ def run_sweep(
             progress = Progress(sum(plan.chunk_lanes(int(c)) for c in pending), quiet=quiet,
                                 stream=stream)
             cluster = cluster or plan.sweep.cluster
-            if scheduler is None and cluster is None and n_workers is None \
-                    and plan.n_lanes <= IN_PROCESS_MAX_LANES:
-                say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
-                    f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
-                chunk_phases = _run_in_process(plan, target, pending, progress)
-                watch.lap("chunks")
-            else:
-                chunk_phases = _run_on_dask(plan, target, pending, progress, watch, say,
-                                            scheduler=scheduler, cluster=cluster,
-                                            n_workers=n_workers)
+            try:
+                if scheduler is None and cluster is None and n_workers is None \
+                        and plan.n_lanes <= IN_PROCESS_MAX_LANES:
+                    say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
+                        f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
+                    chunk_phases = _run_in_process(plan, target, pending, progress)
+                    watch.lap("chunks")
+                else:
+                    chunk_phases = _run_on_dask(plan, target, output, pending, progress, watch,
+                                                say, scheduler=scheduler, cluster=cluster,
+                                                n_workers=n_workers)
+            except KeyboardInterrupt:
+                raise RunStopped("interrupted", _kept(target, output),
+                                 interrupted=True) from None
+            except OSError as err:
+                raise RunStopped(f"writing {target} failed: "
+                                 f"{err.strerror or err} ({type(err).__name__})",
+                                 _kept(target, output)) from None
         done = chunks_done(target)
         complete = bool(done.all())
         if complete:
