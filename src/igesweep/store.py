@@ -155,8 +155,11 @@ def output_lock(output: str | Path) -> Iterator[Path]:
             output.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:  # read-only, not a directory, no space, no permission
-            raise InputError([(OUTPUT_OPTION, f"cannot write in {output.parent}: "
-                                              f"{err.strerror or err}")]) from None
+            blocker = next((p for p in (output.parent, *output.parent.parents)
+                            if p.exists() and not p.is_dir()), None)
+            why = f"{blocker} is a file, not a directory" if blocker else err.strerror or err
+            raise InputError([(OUTPUT_OPTION, f"cannot write in {output.parent}: {why}")]
+                             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

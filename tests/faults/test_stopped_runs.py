@@ -113,7 +113,7 @@ def test_an_output_under_a_file_is_an_error_naming_the_option(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "-o/--output" in proc.stderr and "Not a directory" in proc.stderr
+    assert "-o/--output" in proc.stderr and f"{blocker} is a file, not a directory" in proc.stderr
     assert blocker.read_text() == "x"
 
 

@@ -37,12 +37,17 @@ class ChunkReport:
         :data:`~igesweep.sweep.timing.CHUNK_PHASES`: packing the lanes, the
         kernel, metrics and shaping, writing the arrays (encoding included),
         checksums and the done flag.
+    write_error : str or None
+        Why writing the chunk failed (a full or read-only disk), or None. A
+        failed write is reported, not raised, so the client stops the run with
+        one clear message instead of each worker logging a traceback.
     """
 
     chunk: int
     n_lanes: int
     seconds: float
     phases: dict[str, float]
+    write_error: str | None = None
 
 
 def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False,
@@ -110,9 +115,14 @@ def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
     t0 = time.perf_counter()
     watch = Stopwatch()
     arrays = compute_chunk(plan, chunk, parallel=parallel, watch=watch)
-    write_chunk(Path(path), plan, chunk, arrays, watch=watch)
+    error = None
+    try:
+        write_chunk(Path(path), plan, chunk, arrays, watch=watch)
+    except OSError as err:
+        error = f"{err.strerror or err} ({type(err).__name__})"
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
-                       seconds=time.perf_counter() - t0, phases=watch.seconds)
+                       seconds=time.perf_counter() - t0, phases=watch.seconds,
+                       write_error=error)
 
 
 def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:

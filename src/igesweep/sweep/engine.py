@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 
 import dask
@@ -55,6 +57,25 @@ def jobqueue_cluster(options: ClusterOptions):
 
 
 @contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (inherited through fork and exec).
+
+    Ctrl-C in a terminal signals the whole process group; the command's own
+    process then stops the run and closes the cluster, while workers that
+    took the signal themselves would die mid-task with a traceback each. Only
+    possible from the main thread (elsewhere nothing changes).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def dask_client(
     *,
     scheduler: str | None = None,
@@ -85,7 +106,8 @@ def dask_client(
         # NumPy, Numba and the warmed kernels in memory instead of importing them again
         # (about 3.5 s on two cores, BENCHMARKS.md); they never start Numba's threads.
         method = "fork" if sys.platform.startswith("linux") else "spawn"
-        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}), \
+                _workers_ignore_ctrl_c():
             started = LocalCluster(n_workers=n_workers or available_cores(),
                                    threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0")

@@ -121,7 +121,14 @@ def _warm_up(plan: SweepPlan) -> None:
             return
 
 
+class _WriteFailed(Exception):
+    """A chunk's write failed in a worker or here (its message: why)."""
+
+
 def _add_phases(total: dict[str, float], report: ChunkReport) -> None:
+    """Add a finished chunk's phases to the totals; raise if its write failed."""
+    if report.write_error is not None:
+        raise _WriteFailed(report.write_error)
     for phase, seconds in report.phases.items():
         total[phase] = total.get(phase, 0.0) + seconds
 
@@ -359,9 +366,10 @@ def run_sweep(
             except KeyboardInterrupt:
                 raise RunStopped("interrupted", _kept(target, output),
                                  interrupted=True) from None
-            except OSError as err:
-                raise RunStopped(f"writing {target} failed: "
-                                 f"{err.strerror or err} ({type(err).__name__})",
+            except (_WriteFailed, OSError) as err:
+                why = (str(err) if isinstance(err, _WriteFailed)
+                       else f"{err.strerror or err} ({type(err).__name__})")
+                raise RunStopped(f"writing {target} failed: {why}",
                                  _kept(target, output)) from None
         done = chunks_done(target)
         complete = bool(done.all())
