@@ -9,6 +9,7 @@ threading layer is never entered from two threads of one process (the
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -110,6 +111,7 @@ def dask_client(
                 _workers_ignore_ctrl_c():
             started = LocalCluster(n_workers=n_workers or available_cores(),
                                    threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0")
+                                   dashboard_address="127.0.0.1:0",
+                                   silence_logs=logging.ERROR)
     with started, Client(started) as client:
         yield client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -171,23 +172,34 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
     _warm_up(plan)
     watch.lap("warm_up")
     phases: dict[str, float] = {}
-    with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
-        say(f"dask dashboard: {client.dashboard_link}")
-        watch.lap("cluster_start")
-        plan_future = client.scatter(plan, broadcast=True)
-        watch.lap("scatter")
-        futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
-                                 key=f"igesweep-chunk-{int(c)}", pure=False)
-                   for c in pending]
-        try:
-            for future in as_completed(futures):
-                report: ChunkReport = future.result()
-                progress.update(report.n_lanes)
-                _add_phases(phases, report)
-        except (KilledWorker, CancelledError, CommClosedError) as err:
-            raise RunStopped(f"the Dask workers or scheduler were lost ({type(err).__name__}: "
-                             f"{err})", _kept(target, output)) from None
-        watch.lap("chunks")
+    distributed_log = logging.getLogger("distributed")
+    level = distributed_log.level
+    try:
+        with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
+            say(f"dask dashboard: {client.dashboard_link}")
+            watch.lap("cluster_start")
+            plan_future = client.scatter(plan, broadcast=True)
+            watch.lap("scatter")
+            futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
+                                     key=f"igesweep-chunk-{int(c)}", pure=False)
+                       for c in pending]
+            try:
+                for future in as_completed(futures):
+                    report: ChunkReport = future.result()
+                    progress.update(report.n_lanes)
+                    _add_phases(phases, report)
+            except (KilledWorker, CancelledError, CommClosedError) as err:
+                raise RunStopped(f"the Dask workers or scheduler were lost "
+                                 f"({type(err).__name__}: {err})", _kept(target, output)
+                                 ) from None
+            except (KeyboardInterrupt, _WriteFailed):
+                # the run ends here with one message; the scheduler's complaints about
+                # the tasks it is left with, while the cluster closes, are not news
+                distributed_log.setLevel(logging.CRITICAL + 1)
+                raise
+            watch.lap("chunks")
+    finally:
+        distributed_log.setLevel(level)
     watch.lap("cluster_stop")
     return phases
 
