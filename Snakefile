@@ -24,4 +24,4 @@ rule all:
     default_target: True
     input:
         "results/report.html",
-        expand("results/{study}/{study}.zarr", study=STUDIES),
+        expand("results/{study}/{study}.zarr.complete", study=STUDIES),

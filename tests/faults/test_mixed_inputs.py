@@ -89,3 +89,22 @@ def test_a_store_records_the_digests_and_a_full_run_matches_a_fresh_one(tmp_path
                 "igesweep_version"):
         assert a.attrs[key] == b.attrs[key]
     np.testing.assert_array_equal(a["free_ige"].values, b["free_ige"].values)
+
+
+def test_resume_with_overwrite_continues_the_same_inputs_and_replaces_other_ones(
+        tmp_path, sweep_file):
+    """What a workflow rerun needs: continue if the store can be, else start again whole."""
+    out = tmp_path / "s.zarr"
+    begin(sweep_file, out)
+    other = write_catalogue(tmp_path, "kd.yaml", _tenfold_affinity)
+    plan, text = load_plan(sweep_file, other)
+    pending, target = _prepare_store(plan, text, out, resume=True, overwrite=True)
+    assert target != out and target.name == ".s.zarr.staging" and pending.size == plan.n_chunks
+    replaced = run_sweep(sweep_file, out, catalogue=other, resume=True, overwrite=True,
+                         quiet=True)
+    assert replaced.complete and replaced.path == out
+    kd = open_sweep(out).attrs
+    again = run_sweep(sweep_file, out, catalogue=other, resume=True, overwrite=True,
+                      quiet=True)
+    assert again.complete and again.n_chunks_run == 0   # same inputs: nothing to run
+    assert open_sweep(out).attrs == kd

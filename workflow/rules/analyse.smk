@@ -3,7 +3,7 @@
 
 rule analyse:
     input:
-        store="results/{study}/{study}.zarr",
+        swept="results/{study}/{study}.zarr.complete",
         design="results/{study}/design.json",
     output:
         "results/{study}/analysis.json",
@@ -18,6 +18,7 @@ rule analyse:
         mem_mb=2000,
         runtime=10,
     params:
+        store="results/{study}/{study}.zarr",
         study_config=lambda wildcards: config["studies"][wildcards.study],
         shared=lambda wildcards: {
             k: config[k] for k in ("reference_patient", "target_free_ige_ng_ml")

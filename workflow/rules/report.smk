@@ -5,7 +5,7 @@
 rule report:
     input:
         analyses=expand("results/{study}/analysis.json", study=STUDIES),
-        stores=expand("results/{study}/{study}.zarr", study=STUDIES),
+        swept=expand("results/{study}/{study}.zarr.complete", study=STUDIES),
         calibration="results/validation/calibration.json",
         observations="results/validation/observations.json",
         published=[

@@ -31,7 +31,10 @@ rule run_sweep:
         sweep="results/{study}/sweep.yaml",
         catalogue="config/therapies.yaml",
     output:
-        directory("results/{study}/{study}.zarr"),
+        # The store itself is not a declared output: Snakemake deletes a job's outputs before
+        # running it again, and an interrupted sweep must be resumed, not restarted. The
+        # marker is written only when the store is complete.
+        touch("results/{study}/{study}.zarr.complete"),
     log:
         "logs/run_sweep/{study}.log",
     benchmark:
@@ -43,11 +46,14 @@ rule run_sweep:
         mem_mb=4000,
         runtime=60,
     params:
+        store="results/{study}/{study}.zarr",
         scheduler=(
             f"--scheduler {config['dask_scheduler']}"
             if config["dask_scheduler"]
             else ""
         ),
     shell:
-        "igesweep --catalogue {input.catalogue} sweep {input.sweep} -o {output} --overwrite"
-        " --workers {threads} {params.scheduler} > {log} 2>&1"
+        # --resume --overwrite: continue a store made with the same inputs, replace one made
+        # with others (an edited study)
+        "igesweep --catalogue {input.catalogue} sweep {input.sweep} -o {params.store}"
+        " --resume --overwrite --workers {threads} {params.scheduler} > {log} 2>&1"

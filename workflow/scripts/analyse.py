@@ -19,7 +19,7 @@ def main(study: str, store: str, design: str, cfg: dict, shared: dict, out: str)
 
 main(
     snakemake.wildcards.study,  # noqa: F821 (set by Snakemake)
-    snakemake.input.store,  # noqa: F821
+    snakemake.params.store,  # noqa: F821
     snakemake.input.design,  # noqa: F821
     snakemake.params.study_config,  # noqa: F821
     snakemake.params.shared,  # noqa: F821
