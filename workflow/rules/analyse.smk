@@ -18,7 +18,7 @@ rule analyse:
         mem_mb=2000,
         runtime=10,
     params:
-        store="results/{study}/{study}.zarr",
+        store=lambda wildcards, input: input.swept.removesuffix(".complete"),
         study_config=lambda wildcards: config["studies"][wildcards.study],
         shared=lambda wildcards: {
             k: config[k] for k in ("reference_patient", "target_free_ige_ng_ml")

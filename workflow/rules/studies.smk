@@ -46,7 +46,7 @@ rule run_sweep:
         mem_mb=4000,
         runtime=60,
     params:
-        store="results/{study}/{study}.zarr",
+        store=lambda wildcards, output: output[0].removesuffix(".complete"),
         scheduler=(
             f"--scheduler {config['dask_scheduler']}"
             if config["dask_scheduler"]
