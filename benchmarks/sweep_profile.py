@@ -220,31 +220,29 @@ def _ms(x: float) -> str:
 
 def print_tables(rows: list[dict]) -> None:
     """The breakdown, the per-chunk costs and the ratio to the bare kernel, as markdown."""
-    print("\n| lanes | path | wall (s) | start-up | plan | store | warm-up | cluster start "
-          "| scatter | chunks | finish | cluster stop | lanes/s | bare kernel lanes/s "
+    from igesweep.sweep.timing import CHUNK_PHASES, CLIENT_PHASES
+    print("\n| lanes | path | wall (s) | start-up | " + " | ".join(CLIENT_PHASES)
+          + " | lanes/s | bare kernel lanes/s "
           "| end to end / bare | peak memory (GB) | store (GB) |")
     print("| ---: | --- |" + " ---: |" * 15)
     for r in rows:
         t = r["e2e"]["timings"]
         rate = r["lanes"] / r["wall"]
         print(f"| {r['lanes']:,} | {r['path']} | {r['wall']:.1f} | {r['e2e']['startup']:.2f} | "
-              + " | ".join(_ms(t.get(k, 0.0)) for k in
-                           ("plan", "store", "warm_up", "cluster_start", "scatter", "chunks",
-                            "finish", "cluster_stop"))
+              + " | ".join(_ms(t.get(k, 0.0)) for k in CLIENT_PHASES)
               + f" | {rate:,.0f} | {r['bare']['lanes_per_s']:,.0f} | "
                 f"{rate / r['bare']['lanes_per_s']:.2f} | {r['peak_gb']:.2f} | "
                 f"{r['store_gb']:.3f} |")
     print("\nWorkers' time, share of (chunks wall x workers); per chunk in ms:\n")
-    print("| lanes | path | chunks | lanes/chunk | pack | kernel | metrics | write | checksum "
-          "| idle | kernel ms/chunk | other ms/chunk |")
+    print("| lanes | path | chunks | lanes/chunk | " + " | ".join(CHUNK_PHASES)
+          + " | idle | kernel ms/chunk | other ms/chunk |")
     print("| ---: | --- |" + " ---: |" * 10)
     for r in rows:
         ph = r["e2e"]["chunk_phases"]
         n_chunks = r["bare"]["n_chunks"]
         budget = r["e2e"]["timings"]["chunks"] * r["workers"]
         idle = budget - sum(ph.values())
-        shares = [ph.get(k, 0.0) / budget for k in
-                  ("pack", "kernel", "metrics", "write", "checksum")] + [idle / budget]
+        shares = [ph.get(k, 0.0) / budget for k in CHUNK_PHASES] + [idle / budget]
         other = (sum(ph.values()) - ph.get("kernel", 0.0)) / n_chunks * 1e3
         print(f"| {r['lanes']:,} | {r['path']} | {n_chunks:,} | {r['bare']['chunk_lanes']:,} | "
               + " | ".join(f"{100 * s:.1f} %" for s in shares)
