@@ -42,6 +42,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from sweep_scaling import sweep_file as scaling_sweep_file
+from sweep_scaling import tree_rss
+
 T_START = time.perf_counter()
 
 #: Ten stored trajectories of igesweep-2: the drug and IgE, receptors and thresholds.
@@ -52,20 +55,9 @@ PATHS = {"per-lane": False, "lockstep": True}
 
 
 def sweep_file(n_lanes: int, lockstep: bool) -> dict:
-    """A baseline IgE x weight grid with about ``n_lanes`` lanes."""
-    n_ige = max(1, int(math.sqrt(n_lanes)))
-    n_weight = max(1, round(n_lanes / n_ige))
-    return {
-        "therapy": "omalizumab",
-        "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 13},
-        "times": {"start": 0, "stop": 364, "step": 7},
-        "grid": {
-            "patient.ige_baseline_iu_ml": {"geomspace": [30, 1500, n_ige]},
-            "patient.weight_kg": {"linspace": [20, 150, n_weight]},
-        },
-        "output": {"max_store_gb": 100, "variables": VARIABLES},
-        "solver": {"lockstep": lockstep},
-    }
+    """``sweep_scaling``'s IgE x weight grid, storing :data:`VARIABLES`."""
+    data = scaling_sweep_file(n_lanes, lockstep)
+    return {**data, "output": {**data["output"], "variables": VARIABLES}}
 
 
 # --------------------------------------------------------------------------- children
@@ -145,17 +137,6 @@ def child_codecs(sweep: str) -> dict:
 # --------------------------------------------------------------------------- parent
 
 
-def _tree_rss(proc) -> int:
-    import psutil
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
 def _workers(proc) -> list:
     """Dask worker processes under ``proc``: forked (same command line) or spawned."""
     import psutil
@@ -181,7 +162,7 @@ def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float,
     peak = 0
     spy = None
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(ps))
+        peak = max(peak, tree_rss(ps))
         if flame is not None and spy is None:
             workers = _workers(ps)
             if len(workers) >= 2:

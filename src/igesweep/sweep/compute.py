@@ -105,6 +105,11 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False,
             for name, a in arrays.items()}
 
 
+def os_error_text(err: OSError) -> str:
+    """An operating-system error in a few words: ``No space left on device (OSError)``."""
+    return f"{err.strerror or err} ({type(err).__name__})"
+
+
 def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
               ) -> ChunkReport:
     """Compute one chunk and write it into the store (the body of one Dask task).
@@ -119,7 +124,7 @@ def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
     try:
         write_chunk(Path(path), plan, chunk, arrays, watch=watch)
     except OSError as err:
-        error = f"{err.strerror or err} ({type(err).__name__})"
+        error = os_error_text(err)
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
                        seconds=time.perf_counter() - t0, phases=watch.seconds,
                        write_error=error)

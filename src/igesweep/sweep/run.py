@@ -28,7 +28,7 @@ from igesweep.store import (
     output_lock,
     swap_into_place,
 )
-from igesweep.sweep.compute import ChunkReport, run_chunk
+from igesweep.sweep.compute import ChunkReport, os_error_text, run_chunk
 from igesweep.sweep.fingerprint import changed_inputs, input_digests
 from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -379,8 +379,7 @@ def run_sweep(
                 raise RunStopped("interrupted", _kept(target, output),
                                  interrupted=True) from None
             except (_WriteFailed, OSError) as err:
-                why = (str(err) if isinstance(err, _WriteFailed)
-                       else f"{err.strerror or err} ({type(err).__name__})")
+                why = str(err) if isinstance(err, _WriteFailed) else os_error_text(err)
                 raise RunStopped(f"writing {target} failed: {why}",
                                  _kept(target, output)) from None
         done = chunks_done(target)

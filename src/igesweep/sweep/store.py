@@ -171,16 +171,15 @@ def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.nd
 
     ``watch``, if given, is charged with the phases ``write`` and ``checksum``.
     """
+    watch = watch or Stopwatch()
     region = plan.chunk_region(chunk)
     dtypes = sync(_write_arrays(path, region, arrays))
-    if watch is not None:
-        watch.lap("write")
+    watch.lap("write")
     group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
     names = list(group.attrs[CHECKSUM_VARIABLES])
     group[CHECKSUM][chunk, :] = chunk_digests(names, arrays, dtypes)
     group[CHUNK_DONE][chunk] = 1
-    if watch is not None:
-        watch.lap("checksum")
+    watch.lap("checksum")
 
 
 def reset_chunks(path: Path, chunks: list[int]) -> None:
