@@ -112,6 +112,9 @@ def dask_client(
             started = LocalCluster(n_workers=n_workers or available_cores(),
                                    threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0",
-                                   silence_logs=logging.ERROR)
+                                   # a task's exception reaches the client and is raised
+                                   # there; what workers log besides is shutdown chatter (a
+                                   # heartbeat to a scheduler already closed)
+                                   silence_logs=logging.CRITICAL)
     with started, Client(started) as client:
         yield client
