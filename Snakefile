@@ -12,6 +12,12 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 STUDIES = list(config["studies"])
 
+# Rules that take a moment run where Snakemake runs (on a cluster, the login node), not as
+# batch jobs of their own.
+localrules:
+    all,
+    make_sweep,
+
 
 include: "workflow/rules/studies.smk"
 include: "workflow/rules/analyse.smk"

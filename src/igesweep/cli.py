@@ -158,13 +158,9 @@ def _cmd_simulate(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
 def _cmd_sweep(args: argparse.Namespace, catalogue: Catalogue) -> int:
     from igesweep.sweep import run_sweep
-    from igesweep.sweep.spec import ClusterOptions
 
-    cluster = None
-    if args.cluster is not None:
-        cluster = ClusterOptions(kind=args.cluster)
     summary = run_sweep(args.sweep, args.output, catalogue=catalogue, scheduler=args.scheduler,
-                        cluster=cluster, n_workers=args.workers, resume=args.resume,
+                        cluster_kind=args.cluster, n_workers=args.workers, resume=args.resume,
                         overwrite=args.overwrite, allow_large=args.allow_large,
                         quiet=args.quiet)
     if not summary.complete:

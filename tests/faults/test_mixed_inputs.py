@@ -108,3 +108,19 @@ def test_resume_with_overwrite_continues_the_same_inputs_and_replaces_other_ones
                       quiet=True)
     assert again.complete and again.n_chunks_run == 0   # same inputs: nothing to run
     assert open_sweep(out).attrs == kd
+
+
+def test_resume_after_editing_only_the_cluster_section_or_comments_continues(tmp_path):
+    """Where lanes run is not what they hold: a walltime raised after a stop may resume."""
+    sweep = {**SCENARIO, "model": "igesweep-1", "grid": {"patient.weight_kg": [50, 70]},
+             "cluster": {"kind": "slurm", "walltime": "01:00:00"}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(sweep))
+    out = tmp_path / "s.zarr"
+    begin(path, out)
+    path.write_text("# raised the walltime\n" + yaml.safe_dump(
+        {**sweep, "cluster": {"kind": "slurm", "walltime": "04:00:00", "jobs": 4}}))
+    assert run_sweep(path, out, n_workers=1, resume=True, quiet=True).complete
+    path.write_text(yaml.safe_dump({**sweep, "grid": {"patient.weight_kg": [50, 71]}}))
+    with pytest.raises(InputError, match="the sweep file"):
+        run_sweep(path, out, n_workers=1, resume=True, quiet=True)

@@ -62,3 +62,22 @@ def test_a_chunk_runs_in_a_forked_worker_to_the_values_of_this_process(tmp_path)
         there = client.submit(compute_chunk, plan, 0).result()
     for name, values in here.items():
         np.testing.assert_array_equal(there[name], values, err_msg=name)
+
+
+def test_the_submit_commands_are_dask_jobqueues():
+    import dask_jobqueue
+
+    from igesweep.sweep.spec import SUBMIT_COMMANDS
+
+    assert SUBMIT_COMMANDS == {"slurm": dask_jobqueue.SLURMCluster.job_cls.submit_command,
+                               "pbs": dask_jobqueue.PBSCluster.job_cls.submit_command}
+
+
+def test_the_job_script_carries_the_interface_and_log_directory(tmp_path):
+    options = ClusterOptions(kind="slurm", interface="lo", log_directory=str(tmp_path / "jobs"))
+    cluster = jobqueue_cluster(options)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    assert "--interface lo" in script and f"{tmp_path / 'jobs'}/dask-worker-%J.err" in script

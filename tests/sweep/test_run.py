@@ -206,3 +206,26 @@ def test_lockstep_sweep_matches_the_per_lane_sweep_within_the_contract(tmp_path,
         rel = np.abs(got - ref)[significant] / np.abs(ref)[significant]
         assert rel.max(initial=0.0) < 1e-4, name
         np.testing.assert_array_equal(got[scale[..., 0] == 0], 0.0, err_msg=name)
+
+
+def test_a_cluster_without_its_submit_command_is_refused_before_any_store(tmp_path,
+                                                                          monkeypatch):
+    """--cluster on a machine without the batch system: exit 2 at once, nothing written."""
+    path = write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]},
+                            "cluster": {"kind": "pbs"}})
+    out = tmp_path / "out.zarr"
+    monkeypatch.setenv("PATH", str(tmp_path / "no-batch-system"))
+    with pytest.raises(InputError, match="qsub is not found") as err:
+        run_sweep(path, out, quiet=True)
+    assert "cluster.kind" in str(err.value)
+    with pytest.raises(InputError, match="sbatch is not found"):
+        run_sweep(path, out, cluster_kind="slurm", quiet=True)
+    assert not out.exists()
+
+
+def test_local_workers_asked_for_run_the_sweep_rather_than_the_files_cluster(tmp_path,
+                                                                           monkeypatch):
+    path = write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]},
+                            "cluster": {"kind": "pbs"}})
+    monkeypatch.setenv("PATH", str(tmp_path / "no-batch-system"))
+    assert run_sweep(path, tmp_path / "out.zarr", n_workers=1, quiet=True).complete

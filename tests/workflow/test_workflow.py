@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).parents[2]
-TINY = Path(__file__).parent / "tiny_config.yaml"
+from tests.workflow.workdir import TINY, workflow_copy
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
@@ -21,17 +21,6 @@ CHROMEDRIVER = shutil.which("chromedriver")
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY), *args]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
-
-
-def workflow_copy(tmp_path_factory) -> Path:
-    """A copy of the workflow's files (Snakefile, rules, config, profiles)."""
-    work = tmp_path_factory.mktemp("workflow")
-    shutil.copy(ROOT / "Snakefile", work)
-    shutil.copytree(ROOT / "workflow", work / "workflow",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "config", work / "config")
-    shutil.copytree(ROOT / "profiles", work / "profiles")
-    return work
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,20 @@ threading layer is never entered from two threads of one process (the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 
 import dask
+from dask.utils import parse_timedelta
 from distributed import Client, LocalCluster
 
 from igesweep.errors import InputError
@@ -29,6 +34,40 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover (not Linux)
         return os.cpu_count() or 1
+
+
+class _ReplacesEndedJobs:
+    """Mixin for a dask-jobqueue cluster: a job whose workers all left counts as ended.
+
+    ``SpecCluster`` forgets a job (so that adaptive scaling submits a new one)
+    when a worker of the job's name leaves; a job of several worker processes
+    names them ``<job>-0``, ``<job>-1``..., so a job ended by the batch system
+    (its walltime reached) was never forgotten nor replaced, and the sweep
+    waited for ever (dask-jobqueue issues 498 and 611). Here the worker's name
+    is mapped to its job's, and the job forgotten once none of its workers is left.
+    """
+
+    def _job_of(self, worker_name: str) -> str:
+        for job, spec in self.worker_spec.items():
+            if worker_name in {f"{job}{suffix}" for suffix in spec.get("group", ())}:
+                return job
+        return worker_name
+
+    def _update_worker_status(self, op, msg):
+        if op == "remove":
+            job = self._job_of(self.scheduler_info["workers"][msg]["name"])
+            spec = self.worker_spec.get(job, {})
+            names = {f"{job}{suffix}" for suffix in spec.get("group", ())} or {job}
+
+            def forget_ended_job() -> None:
+                left = {w["name"] for w in self.scheduler_info["workers"].values()}
+                if job in self.workers and not names & left:
+                    self._futures.add(asyncio.ensure_future(self.workers[job].close()))
+                    del self.workers[job]
+
+            delay = parse_timedelta(dask.config.get("distributed.deploy.lost-worker-timeout"))
+            asyncio.get_running_loop().call_later(delay, forget_ended_job)
+        super()._update_worker_status(op, msg)
 
 
 def jobqueue_cluster(options: ClusterOptions):
@@ -50,11 +89,60 @@ def jobqueue_cluster(options: ClusterOptions):
     kwargs = {"cores": options.cores, "memory": options.memory, "walltime": options.walltime,
               "processes": options.processes or options.cores,
               "job_extra_directives": options.job_extra_directives}
-    if options.queue:
-        kwargs["queue"] = options.queue
-    if options.account:
-        kwargs["account"] = options.account
-    return kinds[options.kind](**kwargs)
+    for name in ("queue", "account", "interface", "log_directory"):
+        if getattr(options, name) is not None:
+            kwargs[name] = getattr(options, name)
+    base = kinds[options.kind]
+    return type(base.__name__, (_ReplacesEndedJobs, base), {})(**kwargs)
+
+
+def _check_job_script(cluster, options: ClusterOptions) -> None:
+    """Have SLURM validate the workers' job script without submitting it.
+
+    dask-jobqueue submits jobs in the background, where a refusal (an unknown
+    account or partition, a resource request no node meets) is only logged
+    and the sweep would wait for workers for ever; ``sbatch --test-only``
+    gives the refusal first. PBS has no such test.
+
+    Raises
+    ------
+    InputError
+        If ``sbatch`` refuses the job; its words are in the message.
+    """
+    if options.kind != "slurm":
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
+        script.write(cluster.job_script())
+        script.flush()
+        checked = subprocess.run([options.submit_command, "--test-only", script.name],
+                                 capture_output=True, text=True, timeout=120)
+    if checked.returncode != 0:
+        words = " ".join(checked.stderr.split()) or f"exit code {checked.returncode}"
+        raise InputError([("cluster", f"the batch system refused the job: {words}")])
+
+
+def _submitted(options: ClusterOptions):
+    """A jobqueue cluster kept at ``options.jobs`` jobs (its job script checked first).
+
+    Raises
+    ------
+    InputError
+        If the batch system's submit command is not found, or it refuses the
+        job (see :func:`_check_job_script`).
+    """
+    if shutil.which(options.submit_command) is None:
+        raise InputError([("cluster.kind", options.missing_submit_command())])
+    started = jobqueue_cluster(options)
+    try:
+        _check_job_script(started, options)
+    except BaseException:
+        started.close()
+        raise
+    # Adaptive with a fixed size rather than scale(): scale submits the jobs once, adapt
+    # also submits a new job for one the batch system ended (walltime reached, preempted),
+    # whose chunks then run there again
+    started.adapt(minimum_jobs=options.jobs, maximum_jobs=options.jobs)
+    return started
 
 
 @contextlib.contextmanager
@@ -99,8 +187,7 @@ def dask_client(
             yield client
         return
     if cluster is not None:
-        started = jobqueue_cluster(cluster)
-        started.scale(jobs=cluster.jobs)
+        started = _submitted(cluster)
     else:
         # Scheduler and dashboard on the loopback interface only, as the printed link says.
         # On Linux the workers are forked from this process, so they start with igesweep,

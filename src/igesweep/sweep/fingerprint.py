@@ -2,7 +2,8 @@
 
 A store resumed with different inputs would hold lanes computed two ways under
 one set of coordinates. Each digest covers one input a user may change between
-an interrupted run and ``--resume``: the sweep file's text, the design files'
+an interrupted run and ``--resume``: the sweep file's content (other than its
+``cluster:`` section, which says where lanes run, not what they hold), the design files'
 content (through the design values read from them), the resolved parameters
 (catalogue values, published variability and uncertainty, the regimens'
 events), the models' declarations and the package version.
@@ -18,11 +19,12 @@ import numpy as np
 
 from igesweep._version import __version__
 from igesweep.models import get_model
+from igesweep.scenario import YamlLoader
 from igesweep.sweep.plan import SweepPlan
 
 #: Digests compared on resume, with what a difference means.
 CHECKED: dict[str, str] = {
-    "sweep_sha256": "the sweep file",
+    "sweep_sha256": "the sweep file (other than its cluster: section)",
     "design_sha256": "the design values (a design file's content)",
     "parameters_sha256": "the resolved parameters (catalogue values, variability, "
                          "uncertainty or regimens)",
@@ -54,11 +56,26 @@ def _parameter_arrays(plan: SweepPlan) -> Iterable[np.ndarray]:
     yield from (plan.event_day, plan.event_kind, plan.event_mg, plan.n_events, plan.times)
 
 
+def _sweep_digest(text: str) -> str:
+    """The digest of a sweep file's content without its ``cluster:`` section.
+
+    The file was read and validated before, so its text parses to a mapping;
+    its content, not its layout or comments, is what results depend on.
+    """
+    loader = YamlLoader(text)
+    try:
+        content = loader.get_single_data()
+    finally:
+        loader.dispose()
+    content = {k: v for k, v in content.items() if k != "cluster"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=repr).encode()).hexdigest()
+
+
 def input_digests(plan: SweepPlan, text: str) -> dict[str, str]:
     """The digests of :data:`CHECKED` for a plan and its sweep file's text."""
     design = plan.sweep.design
     return {
-        "sweep_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "sweep_sha256": _sweep_digest(text),
         "design_sha256": "none" if design is None else _arrays_digest(
             [np.array(design.keys), design.values]),
         "parameters_sha256": _arrays_digest(_parameter_arrays(plan)),

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 import numpy as np
 
@@ -178,14 +178,20 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
         with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
             say(f"dask dashboard: {client.dashboard_link}")
             watch.lap("cluster_start")
-            plan_future = client.scatter(plan, broadcast=True)
+            plan_future = _share_plan(client, plan, local=scheduler is None and cluster is None,
+                                      say=say)
             watch.lap("scatter")
-            futures = [client.submit(run_chunk, plan_future, str(target.resolve()), int(c),
-                                     key=f"igesweep-chunk-{int(c)}", pure=False)
-                       for c in pending]
+            # Only as_completed holds the futures, and each is released once its report is
+            # read: a report held on a worker lost later (a job ended at its walltime) would
+            # otherwise be computed again, its chunk with it.
+            chunks = as_completed([client.submit(run_chunk, plan_future, str(target.resolve()),
+                                                 int(c), key=f"igesweep-chunk-{int(c)}",
+                                                 pure=False)
+                                   for c in pending])
             try:
-                for future in as_completed(futures):
+                for future in chunks:
                     report: ChunkReport = future.result()
+                    future.release()
                     progress.update(report.n_lanes)
                     _add_phases(phases, report)
             except (KilledWorker, CancelledError, CommClosedError) as err:
@@ -202,6 +208,52 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
         distributed_log.setLevel(level)
     watch.lap("cluster_stop")
     return phases
+
+
+def _plan_value(plan: SweepPlan) -> SweepPlan:
+    return plan
+
+
+def _share_plan(client, plan: SweepPlan, *, local: bool, say: Callable[[str], None]):
+    """The plan as a Dask future every chunk task takes.
+
+    Local workers receive a copy each. Workers of a batch system or of an
+    existing scheduler may not exist yet (jobs queued) and may go (a job's
+    walltime): the plan is then a task's result, which the scheduler computes
+    again from its own copy if every worker holding it is lost.
+    """
+    if local:
+        return client.scatter(plan, broadcast=True)
+    if not client.scheduler_info()["workers"]:
+        say("waiting for the first worker (batch jobs may be queued)")
+        client.wait_for_workers(1)
+    return client.submit(_plan_value, plan, key="igesweep-plan", pure=False)
+
+
+def _batch_cluster(in_file: ClusterOptions | None, given: ClusterOptions | None,
+                   kind: Literal["slurm", "pbs"] | None, *, local: bool
+                   ) -> ClusterOptions | None:
+    """The batch-system cluster a sweep starts, if any, its submit command checked.
+
+    A cluster given to :func:`run_sweep` comes first, then ``kind`` with the
+    file's settings, then the file's ``cluster:`` section unless the command
+    asks for local workers or a scheduler (``local``).
+
+    Raises
+    ------
+    InputError
+        If the batch system's submit command (``sbatch``, ``qsub``) is not found.
+    """
+    if given is not None:
+        options = given
+    elif kind is not None:
+        options = (ClusterOptions(kind=kind) if in_file is None
+                   else in_file.model_copy(update={"kind": kind}))
+    else:
+        options = None if local else in_file
+    if options is not None and shutil.which(options.submit_command) is None:
+        raise InputError([("cluster.kind", options.missing_submit_command())])
+    return options
 
 
 def _kept(target: Path, output: Path) -> str:
@@ -288,6 +340,7 @@ def run_sweep(
     catalogue: Catalogue | str | Path | None = None,
     scheduler: str | None = None,
     cluster: ClusterOptions | None = None,
+    cluster_kind: Literal["slurm", "pbs"] | None = None,
     n_workers: int | None = None,
     resume: bool = False,
     overwrite: bool = False,
@@ -309,8 +362,12 @@ def run_sweep(
         Address of an existing Dask scheduler.
     cluster : ClusterOptions, optional
         Start a batch-system cluster (overrides the sweep file's ``cluster:``).
+    cluster_kind : {"slurm", "pbs"}, optional
+        Start a batch-system cluster of this kind with the settings of the
+        sweep file's ``cluster:`` section (its defaults if there is none).
     n_workers : int, optional
-        Workers of the local cluster.
+        Workers of the local cluster (the sweep file's ``cluster:`` is not
+        started, nor with a ``scheduler``).
     resume : bool
         Continue an interrupted store, computing only chunks not marked done.
     overwrite : bool
@@ -349,6 +406,8 @@ def run_sweep(
                            f"limit of {limit} GB; raise the limit or pass --allow-large")],
                          str(sweep_path))
     check_output_suffix(output)
+    cluster = _batch_cluster(plan.sweep.cluster, cluster, cluster_kind,
+                             local=scheduler is not None or n_workers is not None)
     watch.lap("plan")
     chunk_phases: dict[str, float] = {}
     with output_lock(output):
@@ -363,7 +422,6 @@ def run_sweep(
                 say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
             progress = Progress(sum(plan.chunk_lanes(int(c)) for c in pending), quiet=quiet,
                                 stream=stream)
-            cluster = cluster or plan.sweep.cluster
             try:
                 if scheduler is None and cluster is None and n_workers is None \
                         and plan.n_lanes <= IN_PROCESS_MAX_LANES:

@@ -130,8 +130,19 @@ class OutputOptions(_Model):
     max_store_gb: PositiveNumber = 50.0
 
 
+#: The command each batch system submits a job with (dask-jobqueue's).
+SUBMIT_COMMANDS = {"slurm": "sbatch", "pbs": "qsub"}
+
+
 class ClusterOptions(_Model):
-    """A batch-system cluster started through dask-jobqueue."""
+    """A batch-system cluster started through dask-jobqueue.
+
+    ``jobs`` batch jobs are kept running until the sweep ends: a job the
+    batch system ends early (its walltime reached, preempted, its node lost)
+    is replaced, and its chunks run again. ``interface`` is the network
+    interface workers and scheduler talk over (``ib0``; ``lo`` on one node);
+    ``log_directory`` receives the jobs' output files.
+    """
 
     kind: Literal["slurm", "pbs"]
     jobs: Annotated[int, Strict(), Field(ge=1)] = 1
@@ -142,6 +153,19 @@ class ClusterOptions(_Model):
     queue: str | None = None
     account: str | None = None
     job_extra_directives: list[str] = []
+    interface: str | None = None
+    log_directory: str | None = None
+
+    @property
+    def submit_command(self) -> str:
+        """The batch system's command that submits a job."""
+        return SUBMIT_COMMANDS[self.kind]
+
+    def missing_submit_command(self) -> str:
+        """What to say when :attr:`submit_command` is not found."""
+        return (f"{self.submit_command} is not found: a {self.kind} cluster submits its "
+                f"workers with {self.submit_command}; run where it is installed (a login "
+                f"node), or without --cluster")
 
 
 class SweepOptions(_Model):
