@@ -74,3 +74,28 @@ def test_the_command_line_refuses_with_exit_2(tmp_path):
                            str(tmp_path / "o.zarr")], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "output times" in proc.stderr and str(path) in proc.stderr
+
+
+def test_the_store_template_of_a_billion_lanes_takes_memory_flat_in_the_lanes(tmp_path):
+    """--allow-large: the template held a dask task per store chunk (4.7 GB for 10^10 lanes)."""
+    import tracemalloc
+
+    from igesweep.sweep.run import _prepare_store, load_plan
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump({
+        **BASE, "times": {"start": 0, "stop": 56, "step": 28},
+        "grid": {"patient.ige_baseline_iu_ml": {"geomspace": [30, 1500, 40_000]},
+                 "patient.weight_kg": {"linspace": [40, 140, 25_000]}},
+        "output": {"variables": ["free_ige"]}}))
+    plan, text = load_plan(path)
+    assert plan.n_lanes == 10**9 and plan.n_chunks > 10_000
+    tracemalloc.start()
+    try:
+        pending, _ = _prepare_store(plan, text, tmp_path / "big.zarr", resume=False,
+                                    overwrite=False)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert pending.size == plan.n_chunks
+    assert peak_bytes < 50e6, f"{peak_bytes / 1e6:.0f} MB to write the template"

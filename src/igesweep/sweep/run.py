@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -50,6 +51,8 @@ from igesweep.sweep.timing import Stopwatch
 #: starting a local cluster; from about 20,000 lanes on the two are equal
 #: (BENCHMARKS.md, two cores).
 IN_PROCESS_MAX_LANES = 5_000
+#: Chunk tasks submitted to Dask at once: enough to keep a few hundred workers busy.
+TASKS_IN_FLIGHT = 1_000
 
 
 @dataclass(frozen=True)
@@ -181,17 +184,26 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
             plan_future = _share_plan(client, plan, local=scheduler is None and cluster is None,
                                       say=say)
             watch.lap("scatter")
+            path = str(target.resolve())
+            to_submit = iter(pending.tolist())
+
+            def submit(chunk: int):
+                return client.submit(run_chunk, plan_future, path, chunk,
+                                     key=f"igesweep-chunk-{chunk}", pure=False)
+
+            # At most TASKS_IN_FLIGHT chunk tasks at once, so the client's and the
+            # scheduler's memory does not grow with the chunks (200,000 for 10^10 lanes).
             # Only as_completed holds the futures, and each is released once its report is
             # read: a report held on a worker lost later (a job ended at its walltime) would
             # otherwise be computed again, its chunk with it.
-            chunks = as_completed([client.submit(run_chunk, plan_future, str(target.resolve()),
-                                                 int(c), key=f"igesweep-chunk-{int(c)}",
-                                                 pure=False)
-                                   for c in pending])
+            chunks = as_completed([submit(c) for c in islice(to_submit, TASKS_IN_FLIGHT)])
             try:
                 for future in chunks:
                     report: ChunkReport = future.result()
                     future.release()
+                    following = next(to_submit, None)
+                    if following is not None:
+                        chunks.add(submit(following))
                     progress.update(report.n_lanes)
                     _add_phases(phases, report)
             except (KilledWorker, CancelledError, CommClosedError) as err:
