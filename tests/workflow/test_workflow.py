@@ -144,24 +144,32 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path, width):
     assert float(np.std(pixels[..., :3])) > 0.05, "the page renders blank"
 
 
-@pytest.mark.xdist_group("workflow")
-def test_a_killed_workflow_completes_with_a_plain_rerun(tmp_path_factory):
-    """SIGKILL while a sweep job runs, then the plain command again (issue 11, item 8): the
-    default profile is loaded, incomplete jobs are rerun, and no stale lock blocks the run."""
-    work = workflow_copy(tmp_path_factory)
+def _stop_during_a_new_sweep_job(work: Path, sig: signal.Signals) -> None:
+    """Run the plain command and send ``sig`` to it (and its jobs) once a new sweep job runs."""
+    sweep_log = work / "logs" / "run_sweep"
+    before = set(sweep_log.iterdir()) if sweep_log.is_dir() else set()
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY)]
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    sweep_log = work / "logs" / "run_sweep"
     try:
         deadline = time.monotonic() + 600
-        while not (sweep_log.is_dir() and any(sweep_log.iterdir())):
-            assert proc.poll() is None, "the workflow ended before any sweep job started"
-            assert time.monotonic() < deadline, "no sweep job started within 10 minutes"
+        while not (sweep_log.is_dir() and set(sweep_log.iterdir()) - before):
+            assert proc.poll() is None, "the workflow ended before a new sweep job started"
+            assert time.monotonic() < deadline, "no new sweep job started within 10 minutes"
             time.sleep(0.2)   # polling a condition, not waiting for one
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        os.killpg(proc.pid, sig)   # as Ctrl-C in a terminal, or a killed session
+        proc.wait(timeout=300)
+
+
+@pytest.mark.xdist_group("workflow")
+def test_an_interrupted_then_killed_workflow_completes_with_a_plain_rerun(tmp_path_factory):
+    """Ctrl-C (SIGINT) while a sweep job runs, the plain command again, SIGKILL while its next
+    sweep job runs, then the plain command once more (issue 11, item 8): the default profile
+    is loaded, incomplete jobs are rerun, and no stale lock blocks the run."""
+    work = workflow_copy(tmp_path_factory)
+    _stop_during_a_new_sweep_job(work, signal.SIGINT)
+    _stop_during_a_new_sweep_job(work, signal.SIGKILL)
     again = snakemake(work)
     assert again.returncode == 0, again.stderr[-4000:]
     assert (work / "results" / "report.html").stat().st_size > 50_000
