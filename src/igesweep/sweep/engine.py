@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -124,14 +123,14 @@ def _check_job_script(cluster, options: ClusterOptions) -> None:
 def _submitted(options: ClusterOptions):
     """A jobqueue cluster kept at ``options.jobs`` jobs (its job script checked first).
 
+    The submit command was found before (``ClusterOptions.check_submit_command``,
+    called by ``run_sweep`` before any store is written).
+
     Raises
     ------
     InputError
-        If the batch system's submit command is not found, or it refuses the
-        job (see :func:`_check_job_script`).
+        If the batch system refuses the job (see :func:`_check_job_script`).
     """
-    if shutil.which(options.submit_command) is None:
-        raise InputError([("cluster.kind", options.missing_submit_command())])
     started = jobqueue_cluster(options)
     try:
         _check_job_script(started, options)

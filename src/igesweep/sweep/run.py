@@ -263,8 +263,8 @@ def _batch_cluster(in_file: ClusterOptions | None, given: ClusterOptions | None,
                    else in_file.model_copy(update={"kind": kind}))
     else:
         options = None if local else in_file
-    if options is not None and shutil.which(options.submit_command) is None:
-        raise InputError([("cluster.kind", options.missing_submit_command())])
+    if options is not None:
+        options.check_submit_command()
     return options
 
 

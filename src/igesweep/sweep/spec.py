@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -161,11 +162,13 @@ class ClusterOptions(_Model):
         """The batch system's command that submits a job."""
         return SUBMIT_COMMANDS[self.kind]
 
-    def missing_submit_command(self) -> str:
-        """What to say when :attr:`submit_command` is not found."""
-        return (f"{self.submit_command} is not found: a {self.kind} cluster submits its "
+    def check_submit_command(self) -> None:
+        """Raise :class:`InputError` if :attr:`submit_command` is not on the ``PATH``."""
+        if shutil.which(self.submit_command) is None:
+            raise InputError([("cluster.kind", (
+                f"{self.submit_command} is not found: a {self.kind} cluster submits its "
                 f"workers with {self.submit_command}; run where it is installed (a login "
-                f"node), or without --cluster")
+                f"node), or without --cluster"))])
 
 
 class SweepOptions(_Model):
