@@ -6,6 +6,7 @@ import logging
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -181,15 +182,19 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
         with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
             say(f"dask dashboard: {client.dashboard_link}")
             watch.lap("cluster_start")
-            plan_future = _share_plan(client, plan, local=scheduler is None and cluster is None,
-                                      say=say)
+            # Task keys name this run: on a scheduler shared by consecutive sweeps, a key
+            # still known from the previous one would give its result (its plan, or a
+            # chunk report without the chunk being written) instead of running the task.
+            run_id = uuid.uuid4().hex[:12]
+            plan_future = _share_plan(client, plan, key=f"igesweep-plan-{run_id}",
+                                      local=scheduler is None and cluster is None, say=say)
             watch.lap("scatter")
             path = str(target.resolve())
             to_submit = iter(pending.tolist())
 
             def submit(chunk: int):
                 return client.submit(run_chunk, plan_future, path, chunk,
-                                     key=f"igesweep-chunk-{chunk}", pure=False)
+                                     key=f"igesweep-chunk-{chunk}-{run_id}", pure=False)
 
             # At most TASKS_IN_FLIGHT chunk tasks at once, so the client's and the
             # scheduler's memory does not grow with the chunks (200,000 for 10^10 lanes).
@@ -226,7 +231,8 @@ def _plan_value(plan: SweepPlan) -> SweepPlan:
     return plan
 
 
-def _share_plan(client, plan: SweepPlan, *, local: bool, say: Callable[[str], None]):
+def _share_plan(client, plan: SweepPlan, *, key: str, local: bool,
+                say: Callable[[str], None]):
     """The plan as a Dask future every chunk task takes.
 
     Local workers receive a copy each. Workers of a batch system or of an
@@ -239,7 +245,7 @@ def _share_plan(client, plan: SweepPlan, *, local: bool, say: Callable[[str], No
     if not client.scheduler_info()["workers"]:
         say("waiting for the first worker (batch jobs may be queued)")
         client.wait_for_workers(1)
-    return client.submit(_plan_value, plan, key="igesweep-plan", pure=False)
+    return client.submit(_plan_value, plan, key=key, pure=False)
 
 
 def _batch_cluster(in_file: ClusterOptions | None, given: ClusterOptions | None,
