@@ -151,3 +151,18 @@ def test_the_public_simulate_is_the_function_even_after_its_module_is_imported()
         "import igesweep.simulate as m; from igesweep.simulate import read_scenario; "
         "import igesweep; from igesweep import simulate; "
         "print(callable(simulate), igesweep.simulate is simulate)") == "True True"
+
+
+def test_the_console_command_holds_the_collector_off_only_while_starting():
+    """``run`` (the console command) turns the garbage collector back on once the command's
+    modules are imported and freezes the heap before exit; ``main`` called from Python
+    leaves the collector as it was (issue 15)."""
+    command = python_prints(
+        "import atexit, gc, sys; from igesweep import cli; "
+        "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0)); "
+        "sys.argv = ['igesweep', 'therapies']; cli.run()").splitlines()[-1]
+    assert command == "True True"
+    library = python_prints(
+        "import gc; from igesweep.cli import main; code = main(['therapies']); "
+        "print(code, gc.isenabled(), gc.get_freeze_count())").splitlines()[-1]
+    assert library == "0 True 0"

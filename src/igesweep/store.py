@@ -12,11 +12,14 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import xarray as xr
 import zarr
 
 from igesweep.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: How messages about the output path name it (the command-line option).
 OUTPUT_OPTION = "-o/--output"

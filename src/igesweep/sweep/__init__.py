@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from igesweep.sweep.run import SweepSummary, load_plan, run_sweep
 from igesweep.sweep.spec import parse_sweep
 from igesweep.sweep.store import is_complete
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def open_sweep(path: str | Path, *, allow_incomplete: bool = False) -> xr.Dataset:
@@ -21,6 +23,8 @@ def open_sweep(path: str | Path, *, allow_incomplete: bool = False) -> xr.Datase
         If the store is not marked complete and ``allow_incomplete`` is false
         (lanes of chunks not yet run read as NaN, status -1).
     """
+    import xarray as xr
+
     path = Path(path)
     if not is_complete(path):
         if not allow_incomplete:

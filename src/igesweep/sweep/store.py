@@ -14,12 +14,12 @@ is done. The store's own code reads its metadata, never the consolidated copy
 from __future__ import annotations
 
 import asyncio
+import base64
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dask.array as da
 import numpy as np
-import xarray as xr
 import zarr
 import zarr.api.asynchronous
 from zarr.codecs import BloscCodec, ZstdCodec
@@ -66,75 +66,128 @@ def _compressors(plan: SweepPlan) -> list[Any] | None:
     return [ZstdCodec(level=out.compression_level)]
 
 
-def template(plan: SweepPlan, attrs: dict[str, Any]) -> xr.Dataset:
-    """The empty dataset (lazy arrays) with coordinates, attributes and encoding.
+#: ``_FillValue`` attribute of a float variable whose fill value is NaN, as xarray writes it
+#: into zarr v3 metadata (base64 of the little-endian float64 NaN) and decodes on reading.
+_NAN_FILL_ATTR = base64.b64encode(np.array(np.nan, "<f8").tobytes()).decode()
 
-    Each variable is one lazy dask chunk, never computed (the store's chunks
-    are its encoding): a dask chunk per store chunk made the template's graph
-    grow with the lanes (4.7 GB and 324 s for 10^10 lanes in 200,000 chunks).
-    """
-    lane_dims = tuple(d.name for d in plan.dims)
+
+@dataclass(frozen=True)
+class _Variable:
+    """One array of the template: dimensions, dtype, attributes, chunks, fill value."""
+
+    dims: tuple[str, ...]
+    shape: tuple[int, ...]
+    dtype: Any
+    attrs: dict[str, Any]
+    chunks: tuple[int, ...]
+    fill: Any
+    compressors: Any = "auto"
+    values: np.ndarray | None = None
+
+
+def _coordinates(plan: SweepPlan) -> dict[str, _Variable]:
+    """``time``, the lane dimensions' values, and a design's columns along ``sample``."""
     table = parameter_table(plan.sweep.model)
-    shape = plan.shape
-    chunks = plan.chunks
-    n_t = len(plan.times)
-    coords: dict[str, Any] = {"time": ("time", plan.times, {"units": "day", "long_name": "time"})}
+    coords: dict[str, np.ndarray] = {"time": np.asarray(plan.times, dtype=np.float64)}
+    attrs: dict[str, dict[str, Any]] = {"time": {"units": "day", "long_name": "time"}}
+    dims: dict[str, str] = {"time": "time"}
     for d in plan.dims:
-        values = d.values.astype(object) if d.values.dtype.kind in "UO" else d.values
-        coords[d.name] = (d.name, values, {"units": d.unit, "long_name": d.key})
+        coords[d.name] = d.values.astype(str) if d.values.dtype.kind in "UO" else d.values
+        attrs[d.name] = {"units": d.unit, "long_name": d.key}
+        dims[d.name] = d.name
     design = plan.sweep.design
     if design is not None:
         for j, (key, name) in enumerate(zip(design.keys, design.names, strict=True)):
-            coords[name] = ("sample", design.values[:, j],
-                            {"units": table.by_name[name].unit, "long_name": key})
-    ds = xr.Dataset(coords=coords)
+            coords[name] = np.asarray(design.values[:, j])
+            attrs[name] = {"units": table.by_name[name].unit, "long_name": key}
+            dims[name] = "sample"
+    out: dict[str, _Variable] = {}
+    for name, values in coords.items():
+        kind = values.dtype.kind
+        fill: Any = "" if kind == "U" else (np.nan if kind == "f" else 0)
+        out[name] = _Variable(
+            dims=(dims[name],), shape=values.shape, dtype=str if kind == "U" else values.dtype,
+            attrs={**attrs[name], **({"_FillValue": _NAN_FILL_ATTR} if kind == "f" else {})},
+            chunks=values.shape, fill=fill, values=values)
+    return out
+
+
+def _data_variables(plan: SweepPlan) -> dict[str, _Variable]:
+    """Trajectories, metrics, status, step counts and per-lane parameters, all unwritten."""
+    lane_dims = tuple(d.name for d in plan.dims)
+    shape, chunks, n_t = plan.shape, plan.chunks, len(plan.times)
     compressors = _compressors(plan)
-    dtype = plan.sweep.output.dtype
+    design = plan.sweep.design
+    # xarray's name for coordinates that are not dimensions, on the variables they label
+    labels = {"coordinates": " ".join(sorted(design.names))} if design is not None else {}
+    nan = {"_FillValue": _NAN_FILL_ATTR}
+
+    def lanes(dtype: Any, attrs: dict[str, Any], fill: Any) -> _Variable:
+        return _Variable(lane_dims, shape, dtype, {**attrs, **labels}, chunks, fill, compressors)
+
+    out: dict[str, _Variable] = {}
     for v in get_model(plan.sweep.model).outputs:
-        if v.name not in plan.sweep.variables:
-            continue
-        ds[v.name] = ((*lane_dims, "time"),
-                      da.full((*shape, n_t), np.nan, dtype=dtype, chunks=-1),
-                      {"units": v.unit, "long_name": v.long_name})
-        ds[v.name].encoding = {"chunks": (*chunks, n_t), "compressors": compressors,
-                               "_FillValue": np.nan}
+        if v.name in plan.sweep.variables:
+            out[v.name] = _Variable(
+                (*lane_dims, "time"), (*shape, n_t), plan.sweep.output.dtype,
+                {"units": v.unit, "long_name": v.long_name, **labels, **nan}, (*chunks, n_t),
+                np.nan, compressors)
     for m in METRICS:
-        ds[m.name] = (lane_dims, da.full(shape, np.nan, chunks=-1),
-                      {"units": m.unit, "long_name": m.long_name})
-        ds[m.name].encoding = {"chunks": chunks, "compressors": compressors,
-                               "_FillValue": np.nan}
-    ds["status"] = (lane_dims, da.full(shape, NOT_RUN, dtype=np.int8, chunks=-1),
-                    status_attrs(not_run=True))
-    ds["status"].encoding = {"chunks": chunks, "compressors": compressors, "fill_value": NOT_RUN}
-    ds["n_steps"] = (lane_dims, da.zeros(shape, dtype=np.int32, chunks=-1),
-                     {"units": "1", "long_name": "accepted integrator steps"})
-    ds["n_steps"].encoding = {"chunks": chunks, "compressors": compressors}
+        out[m.name] = lanes(np.float64, {"units": m.unit, "long_name": m.long_name, **nan},
+                            np.nan)
+    out["status"] = lanes(np.int8, status_attrs(not_run=True), NOT_RUN)
+    out["n_steps"] = lanes(np.int32, {"units": "1", "long_name": "accepted integrator steps"}, 0)
     for name in varying_parameters(plan):
         p = next(parameter_table(m).by_name[name] for m in plan.models
                  if name in parameter_table(m).by_name)
-        ds[f"param_{name}"] = (lane_dims, da.full(shape, np.nan, chunks=-1),
-                               {"units": p.unit, "long_name": f"{p.description} (per lane)"})
-        ds[f"param_{name}"].encoding = {"chunks": chunks, "compressors": compressors,
-                                        "_FillValue": np.nan}
-    ds.attrs.update(attrs)
-    ds.attrs[CHECKSUM_VARIABLES] = sorted(
-        n for n, v in ds.data_vars.items() if v.dims[:len(lane_dims)] == lane_dims)
-    ds.attrs.update({
+        out[f"param_{name}"] = lanes(
+            np.float64, {"units": p.unit, "long_name": f"{p.description} (per lane)", **nan},
+            np.nan)
+    return out
+
+
+def store_attributes(plan: SweepPlan, attrs: dict[str, Any],
+                     variables: dict[str, _Variable]) -> dict[str, Any]:
+    """The store's global attributes: ``attrs``, then the layout the code reads back."""
+    lane_dims = tuple(d.name for d in plan.dims)
+    return {
+        **attrs,
+        CHECKSUM_VARIABLES: sorted(n for n, v in variables.items()
+                                   if v.dims[:len(lane_dims)] == lane_dims),
         COMPLETE_ATTR: "false",
         "n_lanes": plan.n_lanes,
         "lane_dims": list(lane_dims),
-        "chunk_shape": list(chunks),
+        "chunk_shape": list(plan.chunks),
         "n_chunks": plan.n_chunks,
-    })
-    return ds
+    }
+
+
+def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as JSON holds them: NumPy arrays and scalars as lists and numbers."""
+    return {k: v.tolist() if isinstance(v, np.ndarray | np.generic) else v
+            for k, v in attrs.items()}
 
 
 def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
-    """Write the template: metadata and coordinates, no lane data."""
-    ds = template(plan, attrs)
-    ds.to_zarr(path, mode="w-", zarr_format=3, consolidated=False, compute=False)
-    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
-    n_checked = len(ds.attrs[CHECKSUM_VARIABLES])
+    """Write the template: metadata and coordinates, no lane data.
+
+    Written with zarr directly, as xarray would encode the dataset (dimension
+    names, ``_FillValue``, ``coordinates``; a test checks the metadata against
+    xarray's own), without importing xarray, pandas and dask.array for it
+    (0.6 s of a small sweep's start, BENCHMARKS.md). Only metadata is written
+    for the lane arrays, so the time and memory do not grow with the lanes.
+    """
+    coords = _coordinates(plan)
+    variables = _data_variables(plan)
+    group = zarr.open_group(str(path), mode="w-", zarr_format=3)
+    group.attrs.update(_json_attrs(store_attributes(plan, attrs, variables)))
+    for name, v in {**coords, **variables}.items():
+        array = group.create_array(name, shape=v.shape, dtype=v.dtype, chunks=v.chunks,
+                                   fill_value=v.fill, compressors=v.compressors,
+                                   dimension_names=v.dims, attributes=_json_attrs(v.attrs))
+        if v.values is not None:
+            array[...] = v.values
+    n_checked = len(group.attrs[CHECKSUM_VARIABLES])
     done = group.create_array(CHUNK_DONE, shape=(plan.n_chunks,), chunks=(1,), dtype="int8",
                               fill_value=0)
     done.attrs.update({"long_name": "1 once the chunk's lanes are written"})
