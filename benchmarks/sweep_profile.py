@@ -64,12 +64,21 @@ def sweep_file(n_lanes: int, lockstep: bool) -> dict:
 
 
 def child_sweep(sweep: str, out: str, workers: int) -> dict:
-    """Run the sweep as the command line does; report start-up and phases."""
+    """Run the sweep as the console command does; report start-up and phases.
+
+    As :func:`igesweep.cli.run`: the garbage collector held off while the
+    modules load, the heap frozen before exit.
+    """
+    import gc
+    gc.disable()
+    from igesweep.cli import _start_collecting
     from igesweep.sweep import run_sweep
+    _start_collecting()
     imported = time.perf_counter()
     summary = run_sweep(sweep, out, n_workers=workers, quiet=True)
     if not summary.complete or summary.n_failed:
         raise SystemExit(f"sweep incomplete or with failed lanes: {summary}")
+    gc.freeze()
     return {"startup": imported - T_START, "timings": summary.timings,
             "chunk_phases": summary.chunk_phases, "lanes": summary.n_lanes}
 
@@ -116,7 +125,7 @@ def child_codecs(sweep: str) -> dict:
     raw = sum(len(b) for b in blobs)
     codecs = {
         "none": None,
-        "zstd 1": Zstd(level=1), "zstd 3 (default)": Zstd(level=3), "zstd 5": Zstd(level=5),
+        "zstd 1 (default)": Zstd(level=1), "zstd 3": Zstd(level=3), "zstd 5": Zstd(level=5),
         "zstd 9": Zstd(level=9),
         "blosc lz4 shuffle": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE),
         "blosc lz4 bitshuffle": Blosc(cname="lz4", clevel=5, shuffle=Blosc.BITSHUFFLE),
