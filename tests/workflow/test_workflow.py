@@ -19,7 +19,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY), *args]
+    """Run Snakemake on the tiny configuration; ``args``: options and targets."""
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(TINY)]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
 
 
@@ -173,3 +174,26 @@ def test_an_interrupted_then_killed_workflow_completes_with_a_plain_rerun(tmp_pa
     again = snakemake(work)
     assert again.returncode == 0, again.stderr[-4000:]
     assert (work / "results" / "report.html").stat().st_size > 50_000
+
+
+@pytest.mark.xdist_group("workflow")
+def test_an_interrupted_sweep_is_resumed_by_the_workflow_not_restarted(tmp_path_factory):
+    """A study's store left incomplete (a chunk not done, as after a kill) is continued by
+    the next run: the sweep job resumes it rather than replacing it (issue 11, item 8)."""
+    from igesweep.sweep import run_sweep
+    from igesweep.sweep.store import chunks_done, reset_chunks
+
+    work = workflow_copy(tmp_path_factory)
+    study = work / "results" / "therapy_reference"
+    made = snakemake(work, str(study.relative_to(work) / "sweep.yaml"))
+    assert made.returncode == 0, made.stderr[-4000:]
+    store = study / "therapy_reference.zarr"
+    run_sweep(study / "sweep.yaml", store, catalogue=work / "config" / "therapies.yaml",
+              quiet=True)
+    reset_chunks(store, [0])
+    n_chunks = chunks_done(store).size
+    again = snakemake(work, str(study.relative_to(work) / "therapy_reference.zarr.complete"))
+    assert again.returncode == 0, again.stderr[-4000:]
+    log = (work / "logs" / "run_sweep" / "therapy_reference.log").read_text()
+    assert f"resuming: 1 of {n_chunks} chunks to run" in log, log
+    assert chunks_done(store).all()
