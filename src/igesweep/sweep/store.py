@@ -146,7 +146,7 @@ def _data_variables(plan: SweepPlan) -> dict[str, _Variable]:
     return out
 
 
-def store_attributes(plan: SweepPlan, attrs: dict[str, Any],
+def _store_attributes(plan: SweepPlan, attrs: dict[str, Any],
                      variables: dict[str, _Variable]) -> dict[str, Any]:
     """The store's global attributes: ``attrs``, then the layout the code reads back."""
     lane_dims = tuple(d.name for d in plan.dims)
@@ -180,7 +180,7 @@ def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
     coords = _coordinates(plan)
     variables = _data_variables(plan)
     group = zarr.open_group(str(path), mode="w-", zarr_format=3)
-    group.attrs.update(_json_attrs(store_attributes(plan, attrs, variables)))
+    group.attrs.update(_json_attrs(_store_attributes(plan, attrs, variables)))
     for name, v in {**coords, **variables}.items():
         array = group.create_array(name, shape=v.shape, dtype=v.dtype, chunks=v.chunks,
                                    fill_value=v.fill, compressors=v.compressors,
