@@ -155,14 +155,19 @@ def test_the_public_simulate_is_the_function_even_after_its_module_is_imported()
 
 def test_the_console_command_holds_the_collector_off_only_while_starting():
     """``run`` (the console command) turns the garbage collector back on once the command's
-    modules are imported and freezes the heap before exit; ``main`` called from Python
-    leaves the collector as it was (issue 15)."""
+    modules are imported, freezing them, and freezes the heap again before exit; ``main``
+    called from Python leaves the collector as its caller set it, on or off (issue 15)."""
     command = python_prints(
-        "import atexit, gc, sys; from igesweep import cli; "
-        "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0)); "
+        "import atexit, gc, sys; from igesweep import cli; seen = []; "
+        "start = cli._start_collecting; "
+        "cli._start_collecting = lambda: (start(), seen.append(gc.get_freeze_count())); "
+        "atexit.register(lambda: print(gc.isenabled(), seen[0] > 0, "
+        "gc.get_freeze_count() > seen[0])); "
         "sys.argv = ['igesweep', 'therapies']; cli.run()").splitlines()[-1]
-    assert command == "True True"
-    library = python_prints(
-        "import gc; from igesweep.cli import main; code = main(['therapies']); "
-        "print(code, gc.isenabled(), gc.get_freeze_count())").splitlines()[-1]
-    assert library == "0 True 0"
+    assert command == "True True True"
+    for caller_sets in ("gc.enable()", "gc.disable()"):
+        library = python_prints(
+            f"import gc; {caller_sets}; from igesweep.cli import main; "
+            "code = main(['therapies']); "
+            "print(code, gc.isenabled(), gc.get_freeze_count())").splitlines()[-1]
+        assert library == f"0 {caller_sets == 'gc.enable()'} 0"

@@ -314,14 +314,20 @@ def _export_sbml(args: argparse.Namespace, model: Any, catalogue: Catalogue) -> 
     return EXIT_OK
 
 
+#: Whether :func:`run` holds the garbage collector off until the command's modules are loaded.
+_HOLDING_COLLECTOR = False
+
+
 def _start_collecting() -> None:
     """Turn on the garbage collector :func:`run` held off, its heap so far frozen.
 
     Frozen objects (the modules imported, the catalogue) are never traversed
-    again by the collector. A no-op where the collector is on (``main`` called
-    from Python).
+    again by the collector. A no-op unless :func:`run` turned the collector
+    off (``main`` called from Python leaves it as its caller set it).
     """
-    if not gc.isenabled():
+    global _HOLDING_COLLECTOR
+    if _HOLDING_COLLECTOR:
+        _HOLDING_COLLECTOR = False
         gc.freeze()
         gc.enable()
 
@@ -369,7 +375,9 @@ def run() -> None:
     its last full collections would traverse all of it again: on a 4-lane
     sweep that was 0.2-0.3 s of start and 0.7 s of exit (BENCHMARKS.md).
     """
+    global _HOLDING_COLLECTOR
     gc.disable()
+    _HOLDING_COLLECTOR = True
     try:
         code = main()
     finally:

@@ -10,7 +10,12 @@ import pytest
 import xarray as xr
 import yaml
 
+from igesweep.attributes import status_attrs
+from igesweep.models import get_model
+from igesweep.outputs import METRICS
+from igesweep.parameters import parameter_table
 from igesweep.sweep import load_plan
+from igesweep.sweep import store as store_module
 from igesweep.sweep.store import create_store
 
 #: A design (non-dimension coordinates along ``sample``), a grid of strings, a population,
@@ -33,13 +38,81 @@ PLAIN = {
 }
 
 
-def _template(tmp_path: Path, sweep: dict) -> Path:
+#: More cases for the metadata: a population whose coordinate zarr chunks itself, generated
+#: and string grids, uncertainty draws, a subset of variables, other codecs and dtypes.
+CASES = {
+    "design-strings-population": RICH,
+    "grid": PLAIN,
+    "large-population": {**PLAIN, "grid": None, "population": {
+        "n": 50_000, "seed": 1, "covariates": {"weight_kg": {"uniform": [40, 150]}}}},
+    "route-and-range": {**PLAIN, "grid": {"regimen.route": ["sc", "iv"],
+                                          "regimen.dose_mg": {"range": [75, 301, 75]}}},
+    "uncertainty": {**PLAIN, "grid": None, "model": "igesweep-2",
+                    "uncertainty": {"n": 3, "seed": 5}},
+    "variables-uncompressed-float64": {**PLAIN, "output": {
+        "variables": ["free_ige"], "compression": "none", "dtype": "float64"}},
+}
+
+
+def _plan(tmp_path: Path, sweep: dict):
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(sweep))
+    path.write_text(yaml.safe_dump({k: v for k, v in sweep.items() if v is not None}))
     plan, _ = load_plan(path)
+    return plan
+
+
+def _template(tmp_path: Path, sweep: dict) -> Path:
     store = tmp_path / "template.zarr"
-    create_store(plan, store, {"title": "test", "solver_rtol": 3e-6})
+    create_store(_plan(tmp_path, sweep), store, ATTRS)
     return store
+
+
+#: Global attributes given by the caller (provenance, solver settings).
+ATTRS = {"title": "test", "solver_rtol": 3e-6}
+
+
+def _xarray_template(plan, store: Path) -> None:
+    """The same dataset built as an xarray Dataset of lazy arrays and written by xarray
+    (the way the template was written before): the reference for its encoding."""
+    import dask.array as da
+
+    lane_dims = tuple(d.name for d in plan.dims)
+    table = parameter_table(plan.sweep.model)
+    shape, chunks, n_t = plan.shape, plan.chunks, len(plan.times)
+    coords = {"time": ("time", plan.times, {"units": "day", "long_name": "time"})}
+    for d in plan.dims:
+        values = d.values.astype(object) if d.values.dtype.kind in "UO" else d.values
+        coords[d.name] = (d.name, values, {"units": d.unit, "long_name": d.key})
+    if plan.sweep.design is not None:
+        design = plan.sweep.design
+        for j, (key, name) in enumerate(zip(design.keys, design.names, strict=True)):
+            coords[name] = ("sample", design.values[:, j],
+                            {"units": table.by_name[name].unit, "long_name": key})
+    ds = xr.Dataset(coords=coords)
+    compressors = store_module._compressors(plan)
+
+    def lanes(name, dtype, fill, attrs, trajectory=False):
+        dims, full = (lane_dims, shape) if not trajectory else ((*lane_dims, "time"),
+                                                                (*shape, n_t))
+        ds[name] = (dims, da.full(full, fill, dtype=dtype, chunks=-1), attrs)
+        ds[name].encoding = {"chunks": (*chunks, n_t) if trajectory else chunks,
+                             "compressors": compressors,
+                             **({"_FillValue": fill} if np.isnan(fill) else {"fill_value": fill})}
+
+    for v in get_model(plan.sweep.model).outputs:
+        if v.name in plan.sweep.variables:
+            lanes(v.name, plan.sweep.output.dtype, np.nan,
+                  {"units": v.unit, "long_name": v.long_name}, trajectory=True)
+    for m in METRICS:
+        lanes(m.name, np.float64, np.nan, {"units": m.unit, "long_name": m.long_name})
+    lanes("status", np.int8, -1, status_attrs(not_run=True))
+    lanes("n_steps", np.int32, 0, {"units": "1", "long_name": "accepted integrator steps"})
+    for name in store_module.varying_parameters(plan):
+        p = next(parameter_table(m).by_name[name] for m in plan.models
+                 if name in parameter_table(m).by_name)
+        lanes(f"param_{name}", np.float64, np.nan,
+              {"units": p.unit, "long_name": f"{p.description} (per lane)"})
+    ds.to_zarr(store, mode="w-", zarr_format=3, consolidated=False, compute=False)
 
 
 def _metadata(store: Path) -> dict[str, dict]:
@@ -47,21 +120,31 @@ def _metadata(store: Path) -> dict[str, dict]:
             if p.parent.name != "bookkeeping"}
 
 
-@pytest.mark.parametrize("sweep", [RICH, PLAIN], ids=["design-strings-population", "grid"])
-def test_the_template_is_the_metadata_xarray_writes_for_its_dataset(tmp_path, sweep):
-    """xarray reads the template and writes the dataset it read (metadata only) again;
-    every array's metadata and the group's attributes come out the same."""
-    store = _template(tmp_path, sweep)
-    ds = xr.open_zarr(store, consolidated=False)
-    again = tmp_path / "again.zarr"
-    ds.to_zarr(again, mode="w-", zarr_format=3, consolidated=False, compute=False)
-    ours, theirs = _metadata(store), _metadata(again)
-    assert ours.keys() == theirs.keys()
-    for name, meta in ours.items():
-        assert meta == theirs[name], name
-    attrs = json.loads((store / "zarr.json").read_text())["attributes"]
-    assert attrs == json.loads((again / "zarr.json").read_text())["attributes"]
+def _coordinate_chunks(store: Path, names) -> dict[str, bytes]:
+    return {str(p.relative_to(store)): p.read_bytes() for name in names
+            for p in sorted((store / name).rglob("*")) if p.is_file() and p.name != "zarr.json"}
+
+
+@pytest.mark.parametrize("sweep", CASES.values(), ids=CASES.keys())
+def test_the_template_is_the_metadata_xarray_writes_for_the_same_dataset(tmp_path, sweep):
+    """Every array's metadata (dtype, chunks, codecs, fill value, dimension names,
+    attributes) and the coordinates' stored bytes equal those xarray writes for the
+    dataset the template stands for."""
+    plan = _plan(tmp_path, sweep)
+    ours, theirs = tmp_path / "ours.zarr", tmp_path / "xarray.zarr"
+    create_store(plan, ours, ATTRS)
+    _xarray_template(plan, theirs)
+    ours_meta, their_meta = _metadata(ours), _metadata(theirs)
+    assert ours_meta.keys() == their_meta.keys()
+    for name, meta in ours_meta.items():
+        assert meta == their_meta[name], name
+    coords = list(xr.open_zarr(theirs, consolidated=False).coords)
+    assert _coordinate_chunks(ours, coords) == _coordinate_chunks(theirs, coords)
+    attrs = json.loads((ours / "zarr.json").read_text())["attributes"]
     assert attrs["solver_rtol"] == 3e-6 and attrs["igesweep_complete"] == "false"
+    assert attrs["checksum_variables"] == sorted(
+        n for n, v in xr.open_zarr(theirs, consolidated=False).data_vars.items()
+        if v.dims[:len(plan.dims)] == tuple(d.name for d in plan.dims))
 
 
 def test_the_template_reads_as_the_dataset_of_the_sweep(tmp_path):

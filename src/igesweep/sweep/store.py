@@ -79,14 +79,18 @@ class _Variable:
     shape: tuple[int, ...]
     dtype: Any
     attrs: dict[str, Any]
-    chunks: tuple[int, ...]
+    chunks: tuple[int, ...] | str
     fill: Any
     compressors: Any = "auto"
     values: np.ndarray | None = None
 
 
 def _coordinates(plan: SweepPlan) -> dict[str, _Variable]:
-    """``time``, the lane dimensions' values, and a design's columns along ``sample``."""
+    """``time``, the lane dimensions' values, and a design's columns along ``sample``.
+
+    Chunked as zarr chooses (as xarray leaves it): a population of 10^6 subjects is
+    not one 8 MB coordinate chunk.
+    """
     table = parameter_table(plan.sweep.model)
     coords: dict[str, np.ndarray] = {"time": np.asarray(plan.times, dtype=np.float64)}
     attrs: dict[str, dict[str, Any]] = {"time": {"units": "day", "long_name": "time"}}
@@ -108,7 +112,7 @@ def _coordinates(plan: SweepPlan) -> dict[str, _Variable]:
         out[name] = _Variable(
             dims=(dims[name],), shape=values.shape, dtype=str if kind == "U" else values.dtype,
             attrs={**attrs[name], **({"_FillValue": _NAN_FILL_ATTR} if kind == "f" else {})},
-            chunks=values.shape, fill=fill, values=values)
+            chunks="auto", fill=fill, values=values)
     return out
 
 
