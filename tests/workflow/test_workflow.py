@@ -18,10 +18,16 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
+def snakemake_command(*args: str) -> list[str]:
+    """Snakemake on the tiny configuration; ``args``: options and targets (before
+    ``--configfile``, which takes every value after it)."""
+    return [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(TINY)]
+
+
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run Snakemake on the tiny configuration; ``args``: options and targets."""
-    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(TINY)]
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=900)
+    """Run :func:`snakemake_command` in ``workdir`` to its end."""
+    return subprocess.run(snakemake_command(*args), cwd=workdir, capture_output=True,
+                          text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +155,8 @@ def _stop_during_a_new_sweep_job(work: Path, sig: signal.Signals) -> None:
     """Run the plain command and send ``sig`` to it (and its jobs) once a new sweep job runs."""
     sweep_log = work / "logs" / "run_sweep"
     before = set(sweep_log.iterdir()) if sweep_log.is_dir() else set()
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(TINY)]
-    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(snakemake_command(), cwd=work, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
         while not (sweep_log.is_dir() and set(sweep_log.iterdir()) - before):
