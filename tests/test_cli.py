@@ -1,6 +1,5 @@
 """The ``igesweep`` command line, run as a real subprocess."""
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -8,12 +7,14 @@ import pytest
 import xarray as xr
 import yaml
 
+from tests import processes
+from tests.processes import igesweep
+
 EXAMPLE = Path(__file__).parents[1] / "config" / "examples" / "omalizumab_q4w.yaml"
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "igesweep.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    return igesweep(*args, cwd=cwd, timeout=300)
 
 
 def test_simulate_writes_a_complete_store(tmp_path):
@@ -133,8 +134,9 @@ def test_calibrate_writes_fits_back_into_a_catalogue(tmp_path):
 
 def python_prints(code: str) -> str:
     """What a fresh interpreter prints for ``code``."""
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    done = processes.run([sys.executable, "-c", code], timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def test_the_command_line_starts_without_the_numerical_stack():

@@ -1,18 +1,18 @@
 """The package's layers (pyproject.toml, [tool.importlinter]): no module imports from above."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests import processes
 
 
 def test_no_module_imports_from_a_layer_above_it():
     exe = shutil.which("lint-imports")
     if exe is None:
         pytest.fail("import-linter is a test dependency: pip install -e '.[test]'")
-    done = subprocess.run([exe], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1])
+    done = processes.run([exe], timeout=300, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stdout[-3000:]
     assert "1 kept, 0 broken" in done.stdout
 

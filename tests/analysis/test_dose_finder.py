@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -26,6 +24,7 @@ from igesweep.analysis.dose_finder import (
 )
 from igesweep.errors import InputError
 from igesweep.sweep import open_sweep
+from tests.processes import igesweep
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +171,7 @@ def test_the_answer_matches_a_brute_force_sweep(tmp_path, catalogue, weight, ige
     sweep = tmp_path / "brute.yaml"
     sweep.write_text(_BRUTE_FORCE.format(weight=weight, ige=ige, n=n, draws=draws))
     store = tmp_path / "brute.zarr"
-    run = subprocess.run([sys.executable, "-m", "igesweep.cli", "sweep", str(sweep), "-o",
-                          str(store), "--workers", "2", "--quiet"],
-                         capture_output=True, text=True, timeout=600)
+    run = igesweep("sweep", sweep, "-o", store, "--workers", "2", "--quiet")
     assert run.returncode == 0, run.stderr
     with open_sweep(store) as ds:
         brute = ds["trough_free_ige"].values  # dose, interval, draw, subject
@@ -198,9 +195,8 @@ def test_the_answer_matches_a_brute_force_sweep(tmp_path, catalogue, weight, ige
 
 
 def test_cli_answers_as_json_and_refuses_bad_input(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "igesweep.cli", "dose", "--weight-kg", "80",
-                         "--ige-iu-ml", "150", "--subjects", "20", "--draws", "3", "--json"],
-                        capture_output=True, text=True, timeout=600)
+    ok = igesweep("dose", "--weight-kg", "80", "--ige-iu-ml", "150", "--subjects", "20",
+                  "--draws", "3", "--json")
     assert ok.returncode == 0, ok.stderr
     out = json.loads(ok.stdout)
     assert out["us_label"]["regimen"] == "300 mg q4w"
@@ -208,9 +204,8 @@ def test_cli_answers_as_json_and_refuses_bad_input(tmp_path):
     rec = out["recommended"]
     cheaper = [o for o in out["options"] if o["mg_per_4_weeks"] < rec["mg_per_4_weeks"]]
     assert rec["attainment"] >= 0.9 and all(o["attainment"] < 0.9 for o in cheaper)
-    bad = subprocess.run([sys.executable, "-m", "igesweep.cli", "dose", "--weight-kg", "-1",
-                          "--ige-iu-ml", "150", "--attainment", "1.5"],
-                         capture_output=True, text=True, timeout=120)
+    bad = igesweep("dose", "--weight-kg", "-1", "--ige-iu-ml", "150", "--attainment", "1.5",
+                   timeout=120)
     assert bad.returncode == 2
     assert "--weight-kg" in bad.stderr and "--attainment" in bad.stderr
     assert bad.stdout == ""

@@ -1,10 +1,9 @@
 """The therapies side by side: what each does on the cells, its regimen and evidence."""
 
-import subprocess
-import sys
 
 from igesweep import load_catalogue
 from igesweep.analysis.therapies import cell_action, overview
+from tests.processes import igesweep
 
 
 def test_cell_action_follows_the_parameters():
@@ -28,8 +27,8 @@ def test_overview_marks_borrowed_values_and_what_reaches_the_cells():
 
 
 def test_cli_flags_the_strategy_b_entry_and_not_omalizumab():
-    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "therapies", "--hazard"],
-                          capture_output=True, text=True, check=True)
+    proc = igesweep("therapies", "--hazard", timeout=300)
+    assert proc.returncode == 0, proc.stderr
     blocks = {b.split()[0]: b for b in proc.stdout.split("\n") if b and not b.startswith(" ")}
     assert set(blocks) >= {"omalizumab", "strategy_b_bivalent_anti_ige"}
     text = proc.stdout

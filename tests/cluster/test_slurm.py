@@ -18,6 +18,8 @@ import xarray as xr
 import yaml
 
 from igesweep.sweep import open_sweep, run_sweep
+from tests import processes
+from tests.processes import igesweep
 from tests.workflow.workdir import TINY, workflow_copy
 
 pytestmark = pytest.mark.xdist_group("slurm")
@@ -46,8 +48,7 @@ def _sweep_file(tmp_path: Path, sweep: dict, name: str = "sweep") -> Path:
 
 
 def _cli(cluster, *args: str, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "igesweep.cli", "sweep", *args],
-                          env=cluster.env, capture_output=True, text=True, timeout=timeout)
+    return igesweep("sweep", *args, timeout=timeout, env=cluster.env)
 
 
 def _assert_same_values(a: xr.Dataset, b: xr.Dataset) -> None:
@@ -118,6 +119,7 @@ def test_a_job_ended_at_its_walltime_is_replaced_and_the_sweep_completes(slurm_c
     _assert_same_values(stored.isel(ige_baseline_iu_ml=levels), open_sweep(local.path).load())
 
 
+@pytest.mark.timeout(1500)   # its Snakemake run alone may take 1,200 s
 def test_the_workflow_runs_the_tiny_configuration_through_the_slurm_profile(
         slurm_cluster, tmp_path_factory):
     """profiles/slurm with this cluster's site settings given on the command line."""
@@ -132,8 +134,7 @@ def test_the_workflow_runs_the_tiny_configuration_through_the_slurm_profile(
            # no accounting database here: job states from squeue, polled from the start
            "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
            "--slurm-keep-successful-logs"]
-    proc = subprocess.run(cmd, cwd=work, env=slurm_cluster.env, capture_output=True, text=True,
-                          timeout=1200)
+    proc = processes.run(cmd, timeout=1200, cwd=work, env=slurm_cluster.env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = work / "results"
     assert (results / "report.html").stat().st_size > 50_000

@@ -6,8 +6,6 @@ population of 10^12 ended in a MemoryError before the store-size check. Each
 is now an input error naming its YAML path, found in well under a second.
 """
 
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,6 +15,7 @@ from igesweep import InputError, parse_scenario
 from igesweep.scenario import MAX_DOSES, MAX_OUTPUT_TIMES
 from igesweep.sweep import parse_sweep
 from igesweep.sweep.spec import MAX_GRID_VALUES
+from tests.processes import igesweep
 
 BASE = {"therapy": "omalizumab",
         "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -70,8 +69,7 @@ def test_the_bounds_leave_room_for_real_studies():
 def test_the_command_line_refuses_with_exit_2(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump({**BASE, "times": {"start": 0, "stop": 364, "step": 1e-7}}))
-    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "simulate", str(path), "-o",
-                           str(tmp_path / "o.zarr")], capture_output=True, text=True, timeout=300)
+    proc = igesweep("simulate", path, "-o", tmp_path / "o.zarr", timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "output times" in proc.stderr and str(path) in proc.stderr
 

@@ -8,8 +8,6 @@ subprocesses.
 """
 
 import hashlib
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -21,6 +19,7 @@ import zarr
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.integrity import digest, verify_store
 from igesweep.sweep.run import _prepare_store, load_plan
+from tests.processes import igesweep
 
 SWEEP = {"therapy": "omalizumab",
          "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -30,8 +29,7 @@ SWEEP = {"therapy": "omalizumab",
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "igesweep.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return igesweep(*args)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ subprocesses.
 """
 
 import signal
-import subprocess
 import sys
 
 import pytest
@@ -14,6 +13,8 @@ import yaml
 
 from igesweep import InputError
 from igesweep.store import lock_path, output_lock
+from tests import processes
+from tests.processes import igesweep
 
 SCENARIO = {"therapy": "omalizumab",
             "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -21,8 +22,7 @@ SCENARIO = {"therapy": "omalizumab",
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "igesweep.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return igesweep(*args)
 
 
 @pytest.mark.parametrize("command", ["simulate", "sweep"])
@@ -48,7 +48,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
             "held = output_lock(sys.argv[1])\n"
             "held.__enter__()\n"
             "os.kill(os.getpid(), signal.SIGKILL)\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(out)], timeout=120)
+    proc = processes.run([sys.executable, "-c", code, str(out)], timeout=120)
     assert proc.returncode == -signal.SIGKILL
     assert "process" in lock_path(out).read_text()   # left by the killed holder, not held
     with output_lock(out) as lock:

@@ -5,13 +5,12 @@ Issue 11, item 7: ``-o x.nc`` wrote a zarr directory named ``x.nc``, and
 """
 
 import io
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from igesweep.sweep import run_sweep
+from tests.processes import igesweep
 
 SCENARIO = {"therapy": "omalizumab",
             "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 1},
@@ -24,8 +23,7 @@ def test_output_named_like_a_netcdf_file_is_refused(tmp_path, command):
         "patient.weight_kg": [50, 70]}}
     source = tmp_path / "in.yaml"
     source.write_text(yaml.safe_dump(data))
-    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", command, str(source), "-o",
-                           str(tmp_path / "x.nc")], capture_output=True, text=True, timeout=600)
+    proc = igesweep(command, source, "-o", tmp_path / "x.nc")
     assert proc.returncode == 2, proc.stderr
     assert "x.zarr" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.nc").exists()

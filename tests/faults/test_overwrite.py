@@ -5,8 +5,6 @@ folder of notes, the working directory), and a sweep deleted the old store
 before the new one existed. Real subprocesses for the command line.
 """
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,6 +13,7 @@ import yaml
 from igesweep import InputError
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.run import _prepare_store, load_plan, staging_path
+from tests.processes import igesweep
 
 SCENARIO = {"therapy": "omalizumab",
             "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -28,8 +27,7 @@ def write(tmp_path, data, name):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "igesweep.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return igesweep(*args)
 
 
 @pytest.mark.parametrize("command", ["simulate", "sweep"])

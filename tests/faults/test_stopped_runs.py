@@ -10,7 +10,6 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import yaml
 
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.store import chunks_done
+from tests.processes import igesweep, igesweep_command
 
 SWEEP = {
     "therapy": "omalizumab",
@@ -40,8 +40,6 @@ def _sweep_file(tmp_path: Path, chunk_lanes: int = 100) -> Path:
     return path
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "igesweep.cli", "sweep", *args]
 
 
 def _done(path: Path) -> int:
@@ -66,8 +64,8 @@ def test_a_failed_write_stops_with_the_kept_chunks_and_resume_finishes(tmp_path,
     path = _sweep_file(tmp_path)
     out = tmp_path / "out.zarr"
     workers = ["--workers", "2"] if where == "on dask workers" else []
-    proc = subprocess.run(_cli(str(path), "-o", str(out), *workers), capture_output=True,
-                          text=True, timeout=300, preexec_fn=_limit_file_size)
+    proc = igesweep("sweep", path, "-o", out, *workers, timeout=300,
+                    preexec_fn=_limit_file_size)
     assert proc.returncode == 4, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "igesweep: stopped: writing" in proc.stderr and "File too large" in proc.stderr
@@ -75,8 +73,7 @@ def test_a_failed_write_stops_with_the_kept_chunks_and_resume_finishes(tmp_path,
     assert 0 <= _done(out) < 4
     with pytest.raises(ValueError, match="not complete"):
         open_sweep(out)
-    resumed = subprocess.run(_cli(str(path), "-o", str(out), "--resume", "--quiet"),
-                             capture_output=True, text=True, timeout=300)
+    resumed = igesweep("sweep", path, "-o", out, "--resume", "--quiet", timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     fresh = run_sweep(path, tmp_path / "fresh.zarr", quiet=True)
     _same_values(out, fresh.path)
@@ -86,7 +83,7 @@ def test_ctrl_c_stops_with_exit_130_and_resume_finishes(tmp_path):
     """Ctrl-C in a terminal signals the whole process group: client, scheduler and workers."""
     path = _sweep_file(tmp_path, chunk_lanes=2)
     out = tmp_path / "out.zarr"
-    proc = subprocess.Popen(_cli(str(path), "-o", str(out), "--workers", "2"),
+    proc = subprocess.Popen(igesweep_command("sweep", path, "-o", out, "--workers", "2"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 240
@@ -113,8 +110,7 @@ def test_an_output_under_a_file_is_an_error_naming_the_option(tmp_path):
     path = _sweep_file(tmp_path)
     blocker = tmp_path / "notes.txt"
     blocker.write_text("x")
-    proc = subprocess.run(_cli(str(path), "-o", str(blocker / "out.zarr")), capture_output=True,
-                          text=True, timeout=120)
+    proc = igesweep("sweep", path, "-o", blocker / "out.zarr", timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "-o/--output" in proc.stderr and f"{blocker} is a file, not a directory" in proc.stderr
@@ -128,8 +124,7 @@ def test_a_read_only_directory_is_an_error_naming_the_option(tmp_path):
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        proc = subprocess.run(_cli(str(path), "-o", str(locked / "out.zarr")),
-                              capture_output=True, text=True, timeout=120)
+        proc = igesweep("sweep", path, "-o", locked / "out.zarr", timeout=120)
     finally:
         locked.chmod(0o755)
     assert proc.returncode == 2, proc.stderr

@@ -5,13 +5,12 @@ keys silently) or to end in a traceback (binary input, a list as a key), and
 syntax errors named ``<unicode string>`` instead of the file.
 """
 
-import subprocess
-import sys
 
 import pytest
 
 from igesweep import InputError
 from igesweep.scenario import load_yaml
+from tests.processes import igesweep
 
 
 def test_yaml_12_floats_are_numbers(tmp_path):
@@ -36,8 +35,7 @@ def test_bad_yaml_names_the_file_and_the_problem(tmp_path, text, message):
 def test_binary_input_exits_2_without_a_traceback(tmp_path):
     path = tmp_path / "bin.yaml"
     path.write_bytes(b"therapy: \xff\xfe\x00omalizumab\n")
-    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "simulate", str(path), "-o",
-                           str(tmp_path / "o.zarr")], capture_output=True, text=True, timeout=300)
+    proc = igesweep("simulate", path, "-o", tmp_path / "o.zarr", timeout=300)
     assert proc.returncode == 2
     assert "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
 

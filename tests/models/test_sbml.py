@@ -1,7 +1,5 @@
 """SBML export: libRoadRunner runs the exported model and scenario to igesweep's values (§8)."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ from igesweep import load_catalogue, parse_scenario, simulate
 from igesweep.models import get_model
 from igesweep.models.sbml import antimony_text, element_id, sbml_text
 from igesweep.resolve import resolve
+from tests.processes import igesweep
 from tests.test_accuracy import FLOOR, TOLERANCE
 
 roadrunner = pytest.importorskip("roadrunner")
@@ -89,14 +88,10 @@ def test_cli_writes_sbml_that_roadrunner_loads(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(scenario_of("lowe2009", "full", "omalizumab")))
     out = tmp_path / "lowe.xml"
-    done = subprocess.run([sys.executable, "-m", "igesweep.cli", "models", "export", "lowe2009",
-                           "--sbml", str(out), "--scenario", str(path)],
-                          capture_output=True, text=True)
+    done = igesweep("models", "export", "lowe2009", "--sbml", out, "--scenario", path)
     assert done.returncode == 0, done.stderr
     assert "4 events" in done.stderr
     rr = roadrunner.RoadRunner(str(out))
     assert rr.model.getNumEvents() == 4
-    wrong = subprocess.run([sys.executable, "-m", "igesweep.cli", "models", "export",
-                            "igesweep-1", "--sbml", str(out), "--scenario", str(path)],
-                           capture_output=True, text=True)
+    wrong = igesweep("models", "export", "igesweep-1", "--sbml", out, "--scenario", path)
     assert wrong.returncode == 2 and "runs model 'lowe2009'" in wrong.stderr

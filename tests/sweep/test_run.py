@@ -20,6 +20,7 @@ from igesweep.outputs import METRIC_NAMES
 from igesweep.parameters import parameter_table
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.timing import CHUNK_PHASES
+from tests.processes import igesweep
 
 OUTPUT_NAMES = get_model(DEFAULT_MODEL).output_names
 
@@ -129,8 +130,7 @@ def test_existing_store_is_refused_and_bad_input_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="--resume"):
         run_sweep(path, out, quiet=True)
     bad = write(tmp_path, {**BASE, "grid": {"patient.weight": [50]}}, "bad.yaml")
-    proc = subprocess.run([sys.executable, "-m", "igesweep.cli", "sweep", str(bad), "-o",
-                           str(tmp_path / "bad.zarr")], capture_output=True, text=True)
+    proc = igesweep("sweep", bad, "-o", tmp_path / "bad.zarr", timeout=300)
     assert proc.returncode == 2
     assert "grid.patient.weight" in proc.stderr and "weight_kg" in proc.stderr
     assert not (tmp_path / "bad.zarr").exists()

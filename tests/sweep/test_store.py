@@ -1,7 +1,6 @@
 """The sweep store's template, written with zarr alone, checked against xarray's own encoding."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from igesweep.parameters import parameter_table
 from igesweep.sweep import load_plan
 from igesweep.sweep import store as store_module
 from igesweep.sweep.store import create_store
+from tests import processes
 
 #: A design (non-dimension coordinates along ``sample``), a grid of strings, a population,
 #: float32 trajectories, per-lane parameters.
@@ -179,6 +179,6 @@ def test_a_sweep_command_imports_neither_xarray_pandas_nor_dask_array(tmp_path):
             "'--quiet']); "
             "print(code, sorted(m for m in ('xarray', 'pandas', 'dask.array') "
             "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "0 []"
+    done = processes.run([sys.executable, "-c", code], timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 []"

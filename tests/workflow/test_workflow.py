@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests import processes
 from tests.workflow.workdir import TINY, workflow_copy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -26,8 +27,7 @@ def snakemake_command(*args: str) -> list[str]:
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     """Run :func:`snakemake_command` in ``workdir`` to its end."""
-    return subprocess.run(snakemake_command(*args), cwd=workdir, capture_output=True,
-                          text=True, timeout=900)
+    return processes.run(snakemake_command(*args), timeout=900, cwd=workdir)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_editing_one_study_reruns_only_that_study(workflow_run, tmp_path):
                                                "kd_nm: {geomspace: [0.01, 10, 4]}"))
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(edited),
            "--dry-run"]
-    proc = subprocess.run(cmd, cwd=workflow_run, capture_output=True, text=True, timeout=300)
+    proc = processes.run(cmd, timeout=300, cwd=workflow_run)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout + proc.stderr
     studies = set(re.findall(r"wildcards: study=(\w+)", out))
