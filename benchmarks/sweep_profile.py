@@ -147,16 +147,18 @@ def child_codecs(sweep: str) -> dict:
 
 
 def _workers(proc) -> list:
-    """Dask worker processes under ``proc``: forked (same command line) or spawned."""
+    """Dask worker processes under ``proc``: forked from it (same command line), forked from
+    a fork server (the server's children, with its command line) or spawned."""
     import psutil
     out = []
     try:
         own = proc.cmdline()
         for p in proc.children(recursive=True):
             cmd = p.cmdline()
-            if cmd == own or "spawn_main" in " ".join(cmd):
+            from_server = "forkserver" in " ".join(cmd) and p.parent().cmdline() == cmd
+            if cmd == own or from_server or "spawn_main" in " ".join(cmd):
                 out.append(p)
-    except psutil.Error:  # a process ended meanwhile
+    except (psutil.Error, AttributeError):  # a process (or its parent) ended meanwhile
         return []
     return out
 

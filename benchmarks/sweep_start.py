@@ -1,4 +1,5 @@
-"""The fixed cost of a sweep: a 4-lane ``igesweep sweep`` and ``igesweep --help``, wall time.
+"""The fixed cost of a sweep: a 4-lane ``igesweep sweep`` in the command's process and on
+two local Dask workers, and ``igesweep --help``, wall time.
 
 Each source tree given (``--src``, default: this checkout's ``src``) runs the
 same commands through ``python -m igesweep.cli`` (what the console command
@@ -47,7 +48,9 @@ def main() -> None:
                         default=[Path(__file__).resolve().parents[1] / "src"])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    commands = {"sweep, 4 lanes": ["sweep", "tiny.yaml", "-o", "out.zarr", "--quiet"],
+    sweep = ["sweep", "tiny.yaml", "-o", "out.zarr", "--quiet"]
+    commands = {"sweep, 4 lanes": sweep,
+                "sweep, 4 lanes, 2 Dask workers": [*sweep, "--workers", "2"],
                 "--help": ["--help"]}
     times: dict[tuple[Path, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
+import multiprocessing.forkserver as forkserver
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -163,6 +164,51 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+#: What the parent of the local workers (the fork server) imports once, so each worker
+#: forked from it starts with what a chunk task needs rather than importing it: that took
+#: 2.5 s per worker, two at once on two cores (BENCHMARKS.md).
+WORKER_PRELOAD = ("distributed", "igesweep.sweep.compute")
+
+
+def _local_start_method() -> str:
+    """How local worker processes start: from a fork server where there is one (Linux).
+
+    Forking this process itself was faster still, but Dask forks from a thread
+    of its own while others run (its event loop's), and a child forked from a
+    multi-threaded process may deadlock on a lock another thread held (CPython
+    issue 100228; Python 3.14 made the fork server its default on Linux for
+    that reason). The fork server is a fresh single-threaded process.
+    """
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def start_local_workers() -> None:
+    """Start the parent of the local workers (the fork server) now, in the background.
+
+    Its imports (about 1.4 s on two cores) then run while this process does
+    other work, such as writing the store and loading the kernels, rather than
+    when the cluster starts. Nothing to do where workers are spawned.
+    """
+    if _local_start_method() != "forkserver":
+        return
+    with _workers_ignore_ctrl_c():
+        _preload_fork_server()
+        forkserver.ensure_running()
+
+
+def _preload_fork_server() -> None:
+    """Have the fork server import :data:`WORKER_PRELOAD` when it starts.
+
+    Dask sets the fork server's imports to its own list the first time it
+    starts a worker, unless told the list is set; a later Dask that no longer
+    reads that flag only makes workers import igesweep themselves.
+    """
+    import distributed.utils
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    distributed.utils._forkserver_preload_set = True
+
+
 @contextlib.contextmanager
 def dask_client(
     *,
@@ -186,21 +232,22 @@ def dask_client(
             yield client
         return
     if cluster is not None:
-        started = _submitted(cluster)
-    else:
-        # Scheduler and dashboard on the loopback interface only, as the printed link says.
-        # On Linux the workers are forked from this process, so they start with igesweep,
-        # NumPy, Numba and the warmed kernels in memory instead of importing them again
-        # (about 3.5 s on two cores, BENCHMARKS.md); they never start Numba's threads.
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        with dask.config.set({"distributed.worker.multiprocessing-method": method}), \
-                _workers_ignore_ctrl_c():
+        with _submitted(cluster) as started, Client(started) as client:
+            yield client
+        return
+    # The start method holds for the cluster's life: a worker the nanny restarts (after a
+    # crash) starts as the first ones did.
+    method = _local_start_method()
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        with _workers_ignore_ctrl_c():
+            if method == "forkserver":
+                _preload_fork_server()
+            # Scheduler and dashboard on the loopback interface only, as the printed link
+            # says; a task's exception reaches the client and is raised there, what workers
+            # log besides is shutdown chatter (a heartbeat to a scheduler already closed).
             started = LocalCluster(n_workers=n_workers or available_cores(),
                                    threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0",
-                                   # a task's exception reaches the client and is raised
-                                   # there; what workers log besides is shutdown chatter (a
-                                   # heartbeat to a scheduler already closed)
                                    silence_logs=logging.CRITICAL)
-    with started, Client(started) as client:
-        yield client
+        with started, Client(started) as client:
+            yield client

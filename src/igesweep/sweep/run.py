@@ -426,6 +426,12 @@ def run_sweep(
     check_output_suffix(output)
     cluster = _batch_cluster(plan.sweep.cluster, cluster, cluster_kind,
                              local=scheduler is not None or n_workers is not None)
+    in_process = scheduler is None and cluster is None and n_workers is None \
+        and plan.n_lanes <= IN_PROCESS_MAX_LANES
+    if not in_process and scheduler is None and cluster is None:
+        from igesweep.sweep.engine import start_local_workers
+
+        start_local_workers()   # their parent loads while this process writes and warms up
     watch.lap("plan")
     chunk_phases: dict[str, float] = {}
     with output_lock(output):
@@ -441,8 +447,7 @@ def run_sweep(
             progress = Progress(sum(plan.chunk_lanes(int(c)) for c in pending), quiet=quiet,
                                 stream=stream)
             try:
-                if scheduler is None and cluster is None and n_workers is None \
-                        and plan.n_lanes <= IN_PROCESS_MAX_LANES:
+                if in_process:
                     say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
                         f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
                     chunk_phases = _run_in_process(plan, target, pending, progress)
