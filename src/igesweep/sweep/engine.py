@@ -185,7 +185,7 @@ def _local_start_method() -> str:
 def start_local_workers() -> None:
     """Start the parent of the local workers (the fork server) now, in the background.
 
-    Its imports (about 1.4 s on two cores) then run while this process does
+    Its imports (1.6-1.9 s alone on two cores) then run while this process does
     other work, such as writing the store and loading the kernels, rather than
     when the cluster starts. Nothing to do where workers are spawned.
     """
