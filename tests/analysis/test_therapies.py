@@ -1,6 +1,5 @@
 """The therapies side by side: what each does on the cells, its regimen and evidence."""
 
-
 from igesweep import load_catalogue
 from igesweep.analysis.therapies import cell_action, overview
 from tests.processes import igesweep

@@ -19,17 +19,13 @@ import zarr
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.integrity import digest, verify_store
 from igesweep.sweep.run import _prepare_store, load_plan
-from tests.processes import igesweep
+from tests.processes import igesweep as cli
 
 SWEEP = {"therapy": "omalizumab",
          "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
          "times": {"start": 0, "stop": 56, "step": 7},
          "grid": {"patient.weight_kg": [40, 60, 80, 100], "patient.ige_baseline_iu_ml": [100, 300]},
          "output": {"chunk_lanes": 2}}
-
-
-def cli(*args):
-    return igesweep(*args)
 
 
 @pytest.fixture

@@ -14,15 +14,11 @@ import yaml
 from igesweep import InputError
 from igesweep.store import lock_path, output_lock
 from tests import processes
-from tests.processes import igesweep
+from tests.processes import igesweep as cli
 
 SCENARIO = {"therapy": "omalizumab",
             "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
             "times": {"start": 0, "stop": 56, "step": 7}}
-
-
-def cli(*args):
-    return igesweep(*args)
 
 
 @pytest.mark.parametrize("command", ["simulate", "sweep"])

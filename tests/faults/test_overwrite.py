@@ -5,7 +5,6 @@ folder of notes, the working directory), and a sweep deleted the old store
 before the new one existed. Real subprocesses for the command line.
 """
 
-
 import numpy as np
 import pytest
 import yaml
@@ -13,7 +12,7 @@ import yaml
 from igesweep import InputError
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.run import _prepare_store, load_plan, staging_path
-from tests.processes import igesweep
+from tests.processes import igesweep as cli
 
 SCENARIO = {"therapy": "omalizumab",
             "regimen": {"route": "sc", "dose_mg": 150, "interval_days": 28, "n_doses": 2},
@@ -24,10 +23,6 @@ def write(tmp_path, data, name):
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
-
-
-def cli(*args):
-    return igesweep(*args)
 
 
 @pytest.mark.parametrize("command", ["simulate", "sweep"])

@@ -40,8 +40,6 @@ def _sweep_file(tmp_path: Path, chunk_lanes: int = 100) -> Path:
     return path
 
 
-
-
 def _done(path: Path) -> int:
     try:
         return int(chunks_done(path).sum())

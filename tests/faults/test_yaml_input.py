@@ -5,7 +5,6 @@ keys silently) or to end in a traceback (binary input, a list as a key), and
 syntax errors named ``<unicode string>`` instead of the file.
 """
 
-
 import pytest
 
 from igesweep import InputError

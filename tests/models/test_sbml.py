@@ -1,6 +1,5 @@
 """SBML export: libRoadRunner runs the exported model and scenario to igesweep's values (§8)."""
 
-
 import numpy as np
 import pytest
 import yaml

@@ -235,13 +235,11 @@ def dask_client(
         with _submitted(cluster) as started, Client(started) as client:
             yield client
         return
+    start_local_workers()   # unless run_sweep has started the fork server already
     # The start method holds for the cluster's life: a worker the nanny restarts (after a
     # crash) starts as the first ones did.
-    method = _local_start_method()
-    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+    with dask.config.set({"distributed.worker.multiprocessing-method": _local_start_method()}):
         with _workers_ignore_ctrl_c():
-            if method == "forkserver":
-                _preload_fork_server()
             # Scheduler and dashboard on the loopback interface only, as the printed link
             # says; a task's exception reaches the client and is raised there, what workers
             # log besides is shutdown chatter (a heartbeat to a scheduler already closed).
