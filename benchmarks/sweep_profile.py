@@ -6,11 +6,14 @@ IgE x weight sized to each requested number of lanes. For each size and path
 (per lane, lockstep):
 
 1. **End to end**: ``run_sweep`` in a fresh Python process, as the command line
-   runs it (local Dask cluster, one single-threaded worker per core). The
-   parent measures the process's wall time and the peak resident memory of the
-   whole process tree (client, scheduler, workers); the child reports its
-   start-up (interpreter and imports) and the client's phases
-   (:data:`igesweep.sweep.timing.CLIENT_PHASES`) and the workers' phases summed
+   runs it, by each ``--engines``: ``default`` as ``igesweep sweep`` chooses
+   (on at most four cores: in the command's process, the kernel over Numba's
+   threads and one thread writing the previous chunk), ``dask`` as
+   ``igesweep sweep --workers N`` (a local Dask cluster, one single-threaded
+   worker per core). The parent measures the process's wall time and the peak
+   resident memory of the whole process tree (client, scheduler, workers); the
+   child reports its start-up (interpreter and imports) and the client's phases
+   (:data:`igesweep.sweep.timing.CLIENT_PHASES`) and the chunks' phases summed
    over chunks (:data:`igesweep.sweep.timing.CHUNK_PHASES`).
 2. **Bare kernel**: in another fresh process, the same plan's chunks packed
    untimed, then only ``solve_batch`` timed with the lanes spread over Numba's
@@ -21,8 +24,11 @@ IgE x weight sized to each requested number of lanes. For each size and path
 3. **Encoding**: one chunk's arrays encoded in memory with each candidate codec
    (seconds and compression ratio), to choose the codec by measurement.
 
-Worker time not in any phase ("idle") is the chunks' wall time times the
-workers minus the tasks' time: scheduling, result transfer, load imbalance.
+On Dask, worker time not in any phase ("idle") is the chunks' wall time times the
+workers minus the tasks' time: scheduling, result transfer, load imbalance. In
+the command's process, shares are of the chunks' wall time: pack, kernel and
+metrics in the main thread, write and checksum in the writer thread (they
+overlap the next chunk's kernel), idle the main thread waiting for the writer.
 
 Run: ``python benchmarks/sweep_profile.py --lanes 10000 100000 1000000``.
 Add ``--flame DIR`` to record a py-spy flame graph of the first worker of each
@@ -63,8 +69,8 @@ def sweep_file(n_lanes: int, lockstep: bool) -> dict:
 # --------------------------------------------------------------------------- children
 
 
-def child_sweep(sweep: str, out: str, workers: int) -> dict:
-    """Run the sweep as the console command does; report start-up and phases.
+def child_sweep(sweep: str, out: str, workers: int | None) -> dict:
+    """Run the sweep as the console command does (``workers``: ``--workers``); report phases.
 
     As :func:`igesweep.cli.run`: the garbage collector held off while the
     modules load, the heap frozen before exit.
@@ -191,19 +197,22 @@ def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float,
     return json.loads(out.strip().splitlines()[-1]), wall, peak / 1e9
 
 
-def profile(n_lanes: int, path_name: str, workdir: Path, workers: int, sample: int,
-            flame: Path | None) -> dict:
-    """Profile one sweep size and path."""
+def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: int,
+            sample: int, flame: Path | None, bare: dict | None = None) -> dict:
+    """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
     import yaml
     sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
     sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name])))
     store = workdir / f"out_{n_lanes}_{path_name}.zarr"
-    e2e, wall, peak = _run_child(["--child-sweep", str(sweep), str(store), str(workers)], flame)
+    e2e, wall, peak = _run_child(["--child-sweep", str(sweep), str(store),
+                                  str(workers if engine == "dask" else 0)], flame)
     size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
     shutil.rmtree(store)
-    bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
-    return {"lanes": e2e["lanes"], "path": path_name, "wall": wall, "peak_gb": peak,
-            "store_gb": size / 1e9, "e2e": e2e, "bare": bare, "workers": workers}
+    if bare is None:
+        bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
+    return {"lanes": e2e["lanes"], "path": path_name, "engine": engine, "wall": wall,
+            "peak_gb": peak, "store_gb": size / 1e9, "e2e": e2e, "bare": bare,
+            "workers": workers if engine == "dask" else 1}
 
 
 def _ms(x: float) -> str:
@@ -213,30 +222,35 @@ def _ms(x: float) -> str:
 def print_tables(rows: list[dict]) -> None:
     """The breakdown, the per-chunk costs and the ratio to the bare kernel, as markdown."""
     from igesweep.sweep.timing import CHUNK_PHASES, CLIENT_PHASES
-    print("\n| lanes | path | wall (s) | start-up | " + " | ".join(CLIENT_PHASES)
+    print("\n| lanes | path | engine | wall (s) | start-up | " + " | ".join(CLIENT_PHASES)
           + " | lanes/s | bare kernel lanes/s "
           "| end to end / bare | peak memory (GB) | store (GB) |")
-    print("| ---: | --- |" + " ---: |" * 15)
+    print("| ---: | --- | --- |" + " ---: |" * 15)
     for r in rows:
         t = r["e2e"]["timings"]
         rate = r["lanes"] / r["wall"]
-        print(f"| {r['lanes']:,} | {r['path']} | {r['wall']:.1f} | {r['e2e']['startup']:.2f} | "
+        print(f"| {r['lanes']:,} | {r['path']} | {r['engine']} | {r['wall']:.1f} | "
+              f"{r['e2e']['startup']:.2f} | "
               + " | ".join(_ms(t.get(k, 0.0)) for k in CLIENT_PHASES)
               + f" | {rate:,.0f} | {r['bare']['lanes_per_s']:,.0f} | "
                 f"{rate / r['bare']['lanes_per_s']:.2f} | {r['peak_gb']:.2f} | "
                 f"{r['store_gb']:.3f} |")
-    print("\nWorkers' time, share of (chunks wall x workers); per chunk in ms:\n")
-    print("| lanes | path | chunks | lanes/chunk | " + " | ".join(CHUNK_PHASES)
+    print("\nChunks' time, share of (chunks wall x Dask workers, or chunks wall in this "
+          "process); per chunk in ms:\n")
+    print("| lanes | path | engine | chunks | lanes/chunk | " + " | ".join(CHUNK_PHASES)
           + " | idle | kernel ms/chunk | other ms/chunk |")
-    print("| ---: | --- |" + " ---: |" * 10)
+    print("| ---: | --- | --- |" + " ---: |" * 10)
     for r in rows:
         ph = r["e2e"]["chunk_phases"]
         n_chunks = r["bare"]["n_chunks"]
         budget = r["e2e"]["timings"]["chunks"] * r["workers"]
-        idle = budget - sum(ph.values())
+        busy = sum(ph.values()) if r["engine"] == "dask" else sum(
+            ph.get(k, 0.0) for k in ("pack", "kernel", "metrics"))
+        idle = budget - busy
         shares = [ph.get(k, 0.0) / budget for k in CHUNK_PHASES] + [idle / budget]
         other = (sum(ph.values()) - ph.get("kernel", 0.0)) / n_chunks * 1e3
-        print(f"| {r['lanes']:,} | {r['path']} | {n_chunks:,} | {r['bare']['chunk_lanes']:,} | "
+        print(f"| {r['lanes']:,} | {r['path']} | {r['engine']} | {n_chunks:,} | "
+              f"{r['bare']['chunk_lanes']:,} | "
               + " | ".join(f"{100 * s:.1f} %" for s in shares)
               + f" | {ph.get('kernel', 0.0) / n_chunks * 1e3:.0f} | {other:.0f} |")
 
@@ -257,7 +271,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1].startswith("--child"):
         kind, *rest = sys.argv[1:]
         if kind == "--child-sweep":
-            result = child_sweep(rest[0], rest[1], int(rest[2]))
+            result = child_sweep(rest[0], rest[1], int(rest[2]) or None)
         elif kind == "--child-bare":
             result = child_bare(rest[0], int(rest[1]))
         else:
@@ -267,7 +281,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lanes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS))
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--engines", nargs="+", choices=["default", "dask"],
+                        default=["default", "dask"])
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="Dask workers of the dask engine")
     parser.add_argument("--bare-sample", type=int, default=200_000,
                         help="lanes timed for the bare kernel at most (stride sample of chunks)")
     parser.add_argument("--flame", type=Path, default=None,
@@ -277,18 +294,23 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for path_name in args.paths:  # compile or load every kernel once, untimed
-            profile(64, path_name, Path(tmp), args.workers, 64, None)
+            for engine in args.engines:
+                profile(64, path_name, engine, Path(tmp), args.workers, 64, None)
         for n in args.lanes:
             for path_name in args.paths:
-                flame = None
-                if args.flame is not None and n == 100_000:
-                    args.flame.mkdir(parents=True, exist_ok=True)
-                    flame = args.flame / f"worker_{path_name}.svg"
-                r = profile(n, path_name, Path(tmp), args.workers, args.bare_sample, flame)
-                rows.append(r)
-                print(f"{n:,} {path_name}: {r['wall']:.1f} s, "
-                      f"{r['lanes'] / r['wall'] / r['bare']['lanes_per_s']:.2f} of bare",
-                      file=sys.stderr, flush=True)
+                bare = None
+                for engine in args.engines:
+                    flame = None
+                    if args.flame is not None and n == 100_000 and engine == "dask":
+                        args.flame.mkdir(parents=True, exist_ok=True)
+                        flame = args.flame / f"worker_{path_name}.svg"
+                    r = profile(n, path_name, engine, Path(tmp), args.workers,
+                                args.bare_sample, flame, bare)
+                    bare = r["bare"]
+                    rows.append(r)
+                    print(f"{n:,} {path_name} {engine}: {r['wall']:.1f} s, "
+                          f"{r['lanes'] / r['wall'] / r['bare']['lanes_per_s']:.2f} of bare",
+                          file=sys.stderr, flush=True)
         sweep = Path(tmp) / "codecs.yaml"
         import yaml
         sweep.write_text(yaml.safe_dump(sweep_file(100_000, True)))

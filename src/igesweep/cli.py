@@ -58,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="start a batch-system cluster with dask-jobqueue "
                          "(settings from the sweep file's cluster: section)")
     sw.add_argument("--workers", type=int, metavar="N",
-                    help="workers of the local cluster (default: one per core)")
+                    help="run on a local Dask cluster of N single-threaded workers (default: "
+                         "in this process on at most 4 cores, else one worker per core above "
+                         "5,000 lanes)")
     sw.add_argument("--allow-large", action="store_true",
                     help="accept a store over the sweep's output.max_store_gb")
     sw.add_argument("--strict", action="store_true",

@@ -1,9 +1,11 @@
 """Sweeps end to end on real Dask clusters and real zarr stores."""
 
+import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from igesweep.models import DEFAULT_MODEL, get_model
 from igesweep.outputs import METRIC_NAMES
 from igesweep.parameters import parameter_table
 from igesweep.sweep import open_sweep, run_sweep
+from igesweep.sweep.cores import available_cores
+from igesweep.sweep.run import IN_PROCESS_MAX_CORES, IN_PROCESS_MAX_LANES, runs_in_process
 from igesweep.sweep.timing import CHUNK_PHASES
 from tests.processes import igesweep
 
@@ -243,6 +247,31 @@ def test_a_sweep_of_more_chunks_than_tasks_in_flight_runs_them_all(tmp_path, mon
     assert summary.complete and summary.n_chunks_run == 7
     in_process = run_sweep(write(tmp_path, sweep, "same.yaml"), tmp_path / "same.zarr",
                            quiet=True)
+    assert not [t for t in threading.enumerate() if t.name.startswith("igesweep-writer")]
     a, b = open_sweep(summary.path).load(), open_sweep(in_process.path).load()
     for var in a.data_vars:
         xr.testing.assert_identical(a[var], b[var])
+
+
+@pytest.mark.parametrize(("n_lanes", "cores", "here"), [
+    (10**6, 2, True), (10**6, IN_PROCESS_MAX_CORES, True),
+    (IN_PROCESS_MAX_LANES, 64, True), (IN_PROCESS_MAX_LANES + 1, 64, False),
+    (10**6, IN_PROCESS_MAX_CORES + 1, False)])
+def test_small_machines_and_small_sweeps_run_in_the_command_process(n_lanes, cores, here):
+    assert runs_in_process(n_lanes, cores) is here
+
+
+def test_a_large_sweep_on_two_cores_runs_in_this_process_and_says_so(tmp_path):
+    sweep = {**BASE, "times": {"start": 0, "stop": 28, "step": 28},
+             "regimen": {**BASE["regimen"], "n_doses": 1},
+             "grid": {"patient.ige_baseline_iu_ml": {"geomspace": [30, 1500, 101]},
+                      "patient.weight_kg": {"linspace": [20, 150, 50]}},
+             "output": {"variables": ["free_ige"]}}
+    stream = io.StringIO()
+    summary = run_sweep(write(tmp_path, sweep), tmp_path / "big.zarr", stream=stream)
+    assert summary.complete and summary.n_lanes == 5_050 > IN_PROCESS_MAX_LANES
+    said = stream.getvalue()
+    if available_cores() <= IN_PROCESS_MAX_CORES:
+        assert "running in this process (5,050 lanes" in said and "dashboard" not in said
+    else:
+        assert "dask dashboard:" in said and "running in this process" not in said

@@ -110,6 +110,36 @@ def os_error_text(err: OSError) -> str:
     return f"{err.strerror or err} ({type(err).__name__})"
 
 
+def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.ndarray],
+                phases: dict[str, float], started: float) -> ChunkReport:
+    """Write a computed chunk into the store; report it with its phases.
+
+    Parameters
+    ----------
+    plan : SweepPlan
+        The sweep.
+    path : str
+        The store.
+    chunk : int
+        The chunk's number.
+    arrays : dict of str to ndarray
+        The chunk's arrays (:func:`compute_chunk`).
+    phases : dict of str to float
+        Seconds of the phases that computed it; ``write`` and ``checksum`` are added.
+    started : float
+        :func:`time.perf_counter` when the chunk's computation started.
+    """
+    watch = Stopwatch()
+    error = None
+    try:
+        write_chunk(Path(path), plan, chunk, arrays, watch=watch)
+    except OSError as err:
+        error = os_error_text(err)
+    return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
+                       seconds=time.perf_counter() - started,
+                       phases={**phases, **watch.seconds}, write_error=error)
+
+
 def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
               ) -> ChunkReport:
     """Compute one chunk and write it into the store (the body of one Dask task).
@@ -117,17 +147,10 @@ def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
     ``parallel`` spreads the chunk's lanes over Numba's threads (only when
     the chunk runs in the calling process, never in a Dask worker).
     """
-    t0 = time.perf_counter()
+    started = time.perf_counter()
     watch = Stopwatch()
     arrays = compute_chunk(plan, chunk, parallel=parallel, watch=watch)
-    error = None
-    try:
-        write_chunk(Path(path), plan, chunk, arrays, watch=watch)
-    except OSError as err:
-        error = os_error_text(err)
-    return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
-                       seconds=time.perf_counter() - t0, phases=watch.seconds,
-                       write_error=error)
+    return store_chunk(plan, path, chunk, arrays, watch.seconds, started)
 
 
 def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -30,7 +31,14 @@ from igesweep.store import (
     output_lock,
     swap_into_place,
 )
-from igesweep.sweep.compute import ChunkReport, os_error_text, run_chunk
+from igesweep.sweep.compute import (
+    ChunkReport,
+    compute_chunk,
+    os_error_text,
+    run_chunk,
+    store_chunk,
+)
+from igesweep.sweep.cores import available_cores
 from igesweep.sweep.fingerprint import changed_inputs, input_digests
 from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -46,14 +54,39 @@ from igesweep.sweep.store import (
 )
 from igesweep.sweep.timing import Stopwatch
 
-#: Sweeps of at most this many lanes run in the calling process, over Numba's
-#: threads, unless a scheduler, a cluster or a number of workers is given: up
-#: to here that was 0.1-0.2 s faster than importing Dask's distributed and
-#: starting a local cluster; from about 20,000 lanes on the two are equal
-#: (BENCHMARKS.md, two cores).
+#: A sweep given no scheduler, cluster or number of workers runs in the calling
+#: process (the kernel over Numba's threads, one thread writing the previous
+#: chunk) at any size on a machine of at most this many cores. On two cores that
+#: was faster than a local Dask cluster at every size measured: 10^5 lanes 16.0-16.2
+#: against 18.6 s, 10^6 lanes 110.8 against 115.1 s (BENCHMARKS.md). With more
+#: cores one writer thread falls behind the kernel (writing a lane takes about an
+#: eighth of computing it on one core, lockstep igesweep-2 with ten stored
+#: trajectories), while each Dask worker writes its own chunks.
+IN_PROCESS_MAX_CORES = 4
+#: On more cores, sweeps of at most this many lanes still run in the calling process:
+#: below it a cluster's start costs more than it saves.
 IN_PROCESS_MAX_LANES = 5_000
 #: Chunk tasks submitted to Dask at once: enough to keep a few hundred workers busy.
 TASKS_IN_FLIGHT = 1_000
+
+
+def runs_in_process(n_lanes: int, cores: int) -> bool:
+    """Whether a sweep given no scheduler, cluster or workers runs in the calling process.
+
+    Parameters
+    ----------
+    n_lanes : int
+        The sweep's lanes.
+    cores : int
+        The cores this process may use.
+
+    Returns
+    -------
+    bool
+        True on at most :data:`IN_PROCESS_MAX_CORES` cores, or for at most
+        :data:`IN_PROCESS_MAX_LANES` lanes; else the sweep starts a local Dask cluster.
+    """
+    return cores <= IN_PROCESS_MAX_CORES or n_lanes <= IN_PROCESS_MAX_LANES
 
 
 @dataclass(frozen=True)
@@ -140,15 +173,33 @@ def _add_phases(total: dict[str, float], report: ChunkReport) -> None:
 
 def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
                     progress: Progress) -> dict[str, float]:
-    """Run the pending chunks here, one after another, each over Numba's threads.
+    """Run the pending chunks here, each over Numba's threads, writing one while computing the next.
 
+    One writer thread stores chunk k (encoding, checksums, its done flag) while
+    the kernel computes chunk k+1: the kernel, zstd, hashing and file writes all
+    release the GIL. At most one computed chunk waits for its write, and the
+    writer is joined before this returns or raises, so no write outlives the run.
     Returns the seconds per chunk phase, summed.
     """
     phases: dict[str, float] = {}
-    for chunk in pending:
-        report = run_chunk(plan, str(target), int(chunk), parallel=True)
+
+    def written(future: Future[ChunkReport]) -> None:
+        report = future.result()
         progress.update(report.n_lanes)
         _add_phases(phases, report)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="igesweep-writer") as writer:
+        writing: Future[ChunkReport] | None = None
+        for chunk in pending.tolist():
+            started = time.perf_counter()
+            watch = Stopwatch()
+            arrays = compute_chunk(plan, chunk, parallel=True, watch=watch)
+            if writing is not None:
+                written(writing)
+            writing = writer.submit(store_chunk, plan, str(target), chunk, arrays,
+                                    watch.seconds, started)
+        if writing is not None:
+            written(writing)
     return phases
 
 
@@ -427,7 +478,7 @@ def run_sweep(
     cluster = _batch_cluster(plan.sweep.cluster, cluster, cluster_kind,
                              local=scheduler is not None or n_workers is not None)
     in_process = scheduler is None and cluster is None and n_workers is None \
-        and plan.n_lanes <= IN_PROCESS_MAX_LANES
+        and runs_in_process(plan.n_lanes, available_cores())
     if not in_process and scheduler is None and cluster is None:
         from igesweep.sweep.engine import start_local_workers
 
@@ -448,8 +499,8 @@ def run_sweep(
                                 stream=stream)
             try:
                 if in_process:
-                    say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
-                        f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
+                    say(f"running in this process ({plan.n_lanes:,} lanes over "
+                        f"{available_cores()} cores; --workers N starts a local Dask cluster)")
                     chunk_phases = _run_in_process(plan, target, pending, progress)
                     watch.lap("chunks")
                 else:
