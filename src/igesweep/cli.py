@@ -59,8 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                          "(settings from the sweep file's cluster: section)")
     sw.add_argument("--workers", type=int, metavar="N",
                     help="run on a local Dask cluster of N single-threaded workers (default: "
-                         "in this process on at most 4 cores, else one worker per core above "
-                         "5,000 lanes)")
+                         "in this process up to 200,000 lanes, else one worker per core)")
     sw.add_argument("--allow-large", action="store_true",
                     help="accept a store over the sweep's output.max_store_gb")
     sw.add_argument("--strict", action="store_true",

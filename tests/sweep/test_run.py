@@ -21,8 +21,6 @@ from igesweep.models import DEFAULT_MODEL, get_model
 from igesweep.outputs import METRIC_NAMES
 from igesweep.parameters import parameter_table
 from igesweep.sweep import open_sweep, run_sweep
-from igesweep.sweep.cores import available_cores
-from igesweep.sweep.run import IN_PROCESS_MAX_CORES, IN_PROCESS_MAX_LANES, runs_in_process
 from igesweep.sweep.timing import CHUNK_PHASES
 from tests.processes import igesweep
 
@@ -253,25 +251,20 @@ def test_a_sweep_of_more_chunks_than_tasks_in_flight_runs_them_all(tmp_path, mon
         xr.testing.assert_identical(a[var], b[var])
 
 
-@pytest.mark.parametrize(("n_lanes", "cores", "here"), [
-    (10**6, 2, True), (10**6, IN_PROCESS_MAX_CORES, True),
-    (IN_PROCESS_MAX_LANES, 64, True), (IN_PROCESS_MAX_LANES + 1, 64, False),
-    (10**6, IN_PROCESS_MAX_CORES + 1, False)])
-def test_small_machines_and_small_sweeps_run_in_the_command_process(n_lanes, cores, here):
-    assert runs_in_process(n_lanes, cores) is here
+def test_sweeps_up_to_the_limit_run_in_this_process_and_larger_ones_on_dask(tmp_path,
+                                                                          monkeypatch):
+    import igesweep.sweep.run as run_module
 
-
-def test_a_large_sweep_on_two_cores_runs_in_this_process_and_says_so(tmp_path):
-    sweep = {**BASE, "times": {"start": 0, "stop": 28, "step": 28},
-             "regimen": {**BASE["regimen"], "n_doses": 1},
-             "grid": {"patient.ige_baseline_iu_ml": {"geomspace": [30, 1500, 101]},
-                      "patient.weight_kg": {"linspace": [20, 150, 50]}},
-             "output": {"variables": ["free_ige"]}}
-    stream = io.StringIO()
-    summary = run_sweep(write(tmp_path, sweep), tmp_path / "big.zarr", stream=stream)
-    assert summary.complete and summary.n_lanes == 5_050 > IN_PROCESS_MAX_LANES
-    said = stream.getvalue()
-    if available_cores() <= IN_PROCESS_MAX_CORES:
-        assert "running in this process (5,050 lanes" in said and "dashboard" not in said
-    else:
-        assert "dask dashboard:" in said and "running in this process" not in said
+    monkeypatch.setattr(run_module, "IN_PROCESS_MAX_LANES", 3)
+    said = {}
+    for n in (3, 4):
+        sweep = {**BASE, "times": {"start": 0, "stop": 28, "step": 28},
+                 "grid": {"patient.weight_kg": {"linspace": [40, 100, n]}},
+                 "output": {"variables": ["free_ige"]}}
+        stream = io.StringIO()
+        assert run_sweep(write(tmp_path, sweep, f"{n}.yaml"), tmp_path / f"{n}.zarr",
+                         stream=stream).complete
+        said[n] = stream.getvalue()
+    assert "running in this process (3 lanes; a Dask cluster is started above 3" in said[3]
+    assert "dashboard" not in said[3]
+    assert "dask dashboard:" in said[4] and "running in this process" not in said[4]

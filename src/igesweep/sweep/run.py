@@ -38,7 +38,6 @@ from igesweep.sweep.compute import (
     run_chunk,
     store_chunk,
 )
-from igesweep.sweep.cores import available_cores
 from igesweep.sweep.fingerprint import changed_inputs, input_digests
 from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -54,39 +53,18 @@ from igesweep.sweep.store import (
 )
 from igesweep.sweep.timing import Stopwatch
 
-#: A sweep given no scheduler, cluster or number of workers runs in the calling
-#: process (the kernel over Numba's threads, one thread writing the previous
-#: chunk) at any size on a machine of at most this many cores. On two cores that
-#: was faster than a local Dask cluster at every size measured: 10^5 lanes 16.0-16.2
-#: against 18.6 s, 10^6 lanes 110.8 against 115.1 s (BENCHMARKS.md). With more
-#: cores one writer thread falls behind the kernel (writing a lane takes about an
-#: eighth of computing it on one core, lockstep igesweep-2 with ten stored
-#: trajectories), while each Dask worker writes its own chunks.
-IN_PROCESS_MAX_CORES = 4
-#: On more cores, sweeps of at most this many lanes still run in the calling process:
-#: below it a cluster's start costs more than it saves.
-IN_PROCESS_MAX_LANES = 5_000
+#: A sweep of at most this many lanes, given no scheduler, cluster or number of
+#: workers, runs in the calling process: the kernel over Numba's threads, one
+#: thread writing the previous chunk. Larger ones start a local Dask cluster, whose
+#: workers each compute and write whole chunks. On two cores (BENCHMARKS.md) the
+#: process took 9.4 s for 10^5 lanes against 12.0 s on two Dask workers (whose
+#: start costs ~3.5 s more), and 89.4 s for 10^6 lanes against 84.0-84.5 s; the two
+#: cross near 4 x 10^5 lanes. With more cores they cross sooner: one writer thread
+#: falls behind a kernel on more than about six cores (writing a lane takes about an
+#: eighth of computing it on one core, lockstep igesweep-2 with ten trajectories).
+IN_PROCESS_MAX_LANES = 200_000
 #: Chunk tasks submitted to Dask at once: enough to keep a few hundred workers busy.
 TASKS_IN_FLIGHT = 1_000
-
-
-def runs_in_process(n_lanes: int, cores: int) -> bool:
-    """Whether a sweep given no scheduler, cluster or workers runs in the calling process.
-
-    Parameters
-    ----------
-    n_lanes : int
-        The sweep's lanes.
-    cores : int
-        The cores this process may use.
-
-    Returns
-    -------
-    bool
-        True on at most :data:`IN_PROCESS_MAX_CORES` cores, or for at most
-        :data:`IN_PROCESS_MAX_LANES` lanes; else the sweep starts a local Dask cluster.
-    """
-    return cores <= IN_PROCESS_MAX_CORES or n_lanes <= IN_PROCESS_MAX_LANES
 
 
 @dataclass(frozen=True)
@@ -478,7 +456,7 @@ def run_sweep(
     cluster = _batch_cluster(plan.sweep.cluster, cluster, cluster_kind,
                              local=scheduler is not None or n_workers is not None)
     in_process = scheduler is None and cluster is None and n_workers is None \
-        and runs_in_process(plan.n_lanes, available_cores())
+        and plan.n_lanes <= IN_PROCESS_MAX_LANES
     if not in_process and scheduler is None and cluster is None:
         from igesweep.sweep.engine import start_local_workers
 
@@ -499,8 +477,8 @@ def run_sweep(
                                 stream=stream)
             try:
                 if in_process:
-                    say(f"running in this process ({plan.n_lanes:,} lanes over "
-                        f"{available_cores()} cores; --workers N starts a local Dask cluster)")
+                    say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
+                        f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
                     chunk_phases = _run_in_process(plan, target, pending, progress)
                     watch.lap("chunks")
                 else:
