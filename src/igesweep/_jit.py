@@ -3,10 +3,13 @@
 ``error_model="numpy"`` makes a division by zero produce inf/NaN instead of
 raising, so a kernel can never raise: it reports a status per lane instead.
 
-``fastmath={"contract"}`` lets LLVM fuse a multiply and an add into one FMA
-instruction (one rounding instead of two). It is the only fast-math flag
-used: the others would let the compiler assume no NaN or inf, and the
-kernel's checks for non-finite values rely on both.
+No fast-math flag is set. The others would let the compiler assume no NaN or
+inf, which the kernel's checks for non-finite values rely on; ``contract``
+(fusing a multiply and an add into one FMA) made the process that compiled a
+kernel get other last bits than every process loading it from the cache (a
+sweep's metrics 1e-13 to 2e-13 relative apart, so a sweep's values depended on
+where it ran, tests/test_kernels.py), and without it the lockstep kernel ran
+as fast (BENCHMARKS.md).
 
 ``cache=True`` stores compiled machine code so later processes start warm.
 Numba keys a cached function by its own source file only: it does not notice
@@ -31,7 +34,7 @@ import numba
 from numba.core import config
 
 _OPTIONS: dict[str, Any] = {
-    "cache": True, "error_model": "numpy", "nogil": True, "fastmath": {"contract"},
+    "cache": True, "error_model": "numpy", "nogil": True,
 }
 
 

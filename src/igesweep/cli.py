@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                          "(settings from the sweep file's cluster: section)")
     sw.add_argument("--workers", type=int, metavar="N",
                     help="run on a local Dask cluster of N single-threaded workers (default: "
-                         "in this process up to 200,000 lanes, else one worker per core)")
+                         "in this process up to 200,000 lanes, else one worker per core; "
+                         "ignored with --scheduler)")
     sw.add_argument("--allow-large", action="store_true",
                     help="accept a store over the sweep's output.max_store_gb")
     sw.add_argument("--strict", action="store_true",

@@ -243,8 +243,17 @@ def test_a_sweep_of_more_chunks_than_tasks_in_flight_runs_them_all(tmp_path, mon
     summary = run_sweep(write(tmp_path, sweep), tmp_path / "windowed.zarr", n_workers=2,
                         quiet=True)
     assert summary.complete and summary.n_chunks_run == 7
+    writers = []
+    original = run_module.store_chunk
+
+    def store_chunk(*args):
+        writers.append(threading.current_thread().name)
+        return original(*args)
+
+    monkeypatch.setattr(run_module, "store_chunk", store_chunk)
     in_process = run_sweep(write(tmp_path, sweep, "same.yaml"), tmp_path / "same.zarr",
                            quiet=True)
+    assert len(writers) == 7 and all(w.startswith("igesweep-writer") for w in writers)
     assert not [t for t in threading.enumerate() if t.name.startswith("igesweep-writer")]
     a, b = open_sweep(summary.path).load(), open_sweep(in_process.path).load()
     for var in a.data_vars:

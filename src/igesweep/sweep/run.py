@@ -156,15 +156,16 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
     One writer thread stores chunk k (encoding, checksums, its done flag) while
     the kernel computes chunk k+1: the kernel, zstd, hashing and file writes all
     release the GIL. At most one computed chunk waits for its write, and the
-    writer is joined before this returns or raises, so no write outlives the run.
+    writer is joined before this returns or raises (a second Ctrl-C during that
+    wait cuts it short; the interpreter still joins the writer before it exits).
     Returns the seconds per chunk phase, summed.
     """
     phases: dict[str, float] = {}
 
     def written(future: Future[ChunkReport]) -> None:
         report = future.result()
-        progress.update(report.n_lanes)
         _add_phases(phases, report)
+        progress.update(report.n_lanes)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="igesweep-writer") as writer:
         writing: Future[ChunkReport] | None = None
@@ -238,8 +239,8 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
                     following = next(to_submit, None)
                     if following is not None:
                         chunks.add(submit(following))
-                    progress.update(report.n_lanes)
                     _add_phases(phases, report)
+                    progress.update(report.n_lanes)
             except (KilledWorker, CancelledError, CommClosedError) as err:
                 raise RunStopped(f"the Dask workers or scheduler were lost "
                                  f"({type(err).__name__}: {err})", _kept(target, output)
