@@ -7,7 +7,7 @@ IgE x weight sized to each requested number of lanes. For each size and path
 
 1. **End to end**: ``run_sweep`` in a fresh Python process, as the command line
    runs it, by each ``--engines``: ``default`` as ``igesweep sweep`` chooses
-   (on at most four cores: in the command's process, the kernel over Numba's
+   (up to 200,000 lanes: in the command's process, the kernel over Numba's
    threads and one thread writing the previous chunk), ``dask`` as
    ``igesweep sweep --workers N`` (a local Dask cluster, one single-threaded
    worker per core). The parent measures the process's wall time and the peak

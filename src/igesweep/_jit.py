@@ -3,8 +3,8 @@
 ``error_model="numpy"`` makes a division by zero produce inf/NaN instead of
 raising, so a kernel can never raise: it reports a status per lane instead.
 
-No fast-math flag is set. The others would let the compiler assume no NaN or
-inf, which the kernel's checks for non-finite values rely on; ``contract``
+No fast-math flag is set. Most would let the compiler assume no NaN or inf,
+which the kernel's checks for non-finite values rely on; ``contract``
 (fusing a multiply and an add into one FMA) made the process that compiled a
 kernel get other last bits than every process loading it from the cache (a
 sweep's metrics 1e-13 to 2e-13 relative apart, so a sweep's values depended on
