@@ -20,7 +20,7 @@ import yaml
 from igesweep.sweep import open_sweep, run_sweep
 from tests import processes
 from tests.processes import igesweep
-from tests.workflow.workdir import TINY, workflow_copy
+from tests.workflow.workdir import TWO_STUDIES, tiny_config_with, workflow_copy
 
 pytestmark = pytest.mark.xdist_group("slurm")
 
@@ -119,13 +119,14 @@ def test_a_job_ended_at_its_walltime_is_replaced_and_the_sweep_completes(slurm_c
     _assert_same_values(stored.isel(ige_baseline_iu_ml=levels), open_sweep(local.path).load())
 
 
-@pytest.mark.timeout(1500)   # its Snakemake run alone may take 1,200 s
-def test_the_workflow_runs_the_tiny_configuration_through_the_slurm_profile(
-        slurm_cluster, tmp_path_factory):
-    """profiles/slurm with this cluster's site settings given on the command line."""
+def test_the_workflow_runs_through_the_slurm_profile(slurm_cluster, tmp_path_factory):
+    """profiles/slurm with this cluster's site settings given on the command line, on two
+    studies of the tiny configuration and the report (every study runs in the local workflow
+    tests: each rule is one SLURM job whichever study it serves)."""
     work = workflow_copy(tmp_path_factory)
+    config = tiny_config_with(work, TWO_STUDIES)
     cmd = [sys.executable, "-m", "snakemake", "--profile", "profiles/slurm",
-           "--configfile", str(TINY), "--jobs", "4",
+           "--configfile", str(config), "--jobs", "4",
            # the site's settings: no accounts, one partition, a node of 2 cores
            "--slurm-no-account",
            "--default-resources", "slurm_partition=debug", "mem_mb=1000", "runtime=30",
@@ -134,13 +135,13 @@ def test_the_workflow_runs_the_tiny_configuration_through_the_slurm_profile(
            # no accounting database here: job states from squeue, polled from the start
            "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
            "--slurm-keep-successful-logs"]
-    proc = processes.run(cmd, timeout=1200, cwd=work, env=slurm_cluster.env)
+    proc = processes.run(cmd, timeout=900, cwd=work, env=slurm_cluster.env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = work / "results"
     assert (results / "report.html").stat().st_size > 50_000
     job_logs = work / ".snakemake" / "slurm_logs"
     sweeps = sorted(p.name for p in (job_logs / "rule_run_sweep").iterdir())
-    assert len(sweeps) == 10, sweeps          # every study's sweep ran as a SLURM job
+    assert len(sweeps) == len(TWO_STUDIES), sweeps   # each study's sweep ran as a SLURM job
     store = results / "dosing_map" / "dosing_map.zarr"
     local = run_sweep(results / "dosing_map" / "sweep.yaml", work / "local.zarr",
                       catalogue=work / "config" / "therapies.yaml", quiet=True)

@@ -13,21 +13,21 @@ import numpy as np
 import pytest
 
 from tests import processes
-from tests.workflow.workdir import TINY, workflow_copy
+from tests.workflow.workdir import TINY, TWO_STUDIES, tiny_config_with, workflow_copy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-def snakemake_command(*args: str) -> list[str]:
-    """Snakemake on the tiny configuration; ``args``: options and targets (before
+def snakemake_command(*args: str, config: Path = TINY) -> list[str]:
+    """Snakemake on ``config`` (the tiny configuration); ``args``: options and targets (before
     ``--configfile``, which takes every value after it)."""
-    return [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(TINY)]
+    return [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", str(config)]
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, config: Path = TINY) -> subprocess.CompletedProcess:
     """Run :func:`snakemake_command` in ``workdir`` to its end."""
-    return processes.run(snakemake_command(*args), timeout=900, cwd=workdir)
+    return processes.run(snakemake_command(*args, config=config), timeout=900, cwd=workdir)
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +151,11 @@ def test_report_renders_in_headless_chromium(workflow_run, tmp_path, width):
     assert float(np.std(pixels[..., :3])) > 0.05, "the page renders blank"
 
 
-def _stop_during_a_new_sweep_job(work: Path, sig: signal.Signals) -> None:
+def _stop_during_a_new_sweep_job(work: Path, config: Path, sig: signal.Signals) -> None:
     """Run the plain command and send ``sig`` to it (and its jobs) once a new sweep job runs."""
     sweep_log = work / "logs" / "run_sweep"
     before = set(sweep_log.iterdir()) if sweep_log.is_dir() else set()
-    proc = subprocess.Popen(snakemake_command(), cwd=work, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(snakemake_command(config=config), cwd=work, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
@@ -172,11 +172,13 @@ def _stop_during_a_new_sweep_job(work: Path, sig: signal.Signals) -> None:
 def test_an_interrupted_then_killed_workflow_completes_with_a_plain_rerun(tmp_path_factory):
     """Ctrl-C (SIGINT) while a sweep job runs, the plain command again, SIGKILL while its next
     sweep job runs, then the plain command once more (issue 11, item 8): the default profile
-    is loaded, incomplete jobs are rerun, and no stale lock blocks the run."""
+    is loaded, incomplete jobs are rerun, and no stale lock blocks the run. Two studies (sweep
+    jobs run one at a time), so the second run starts a sweep job the first did not."""
     work = workflow_copy(tmp_path_factory)
-    _stop_during_a_new_sweep_job(work, signal.SIGINT)
-    _stop_during_a_new_sweep_job(work, signal.SIGKILL)
-    again = snakemake(work)
+    config = tiny_config_with(work, TWO_STUDIES)
+    _stop_during_a_new_sweep_job(work, config, signal.SIGINT)
+    _stop_during_a_new_sweep_job(work, config, signal.SIGKILL)
+    again = snakemake(work, config=config)
     assert again.returncode == 0, again.stderr[-4000:]
     assert (work / "results" / "report.html").stat().st_size > 50_000
 
