@@ -102,7 +102,9 @@ def test_a_job_ended_at_its_walltime_is_replaced_and_the_sweep_completes(slurm_c
     cluster = _cluster_section(tmp_path, walltime="00:01:00")
     path = _sweep_file(tmp_path, {**LONG, "cluster": cluster})
     out = tmp_path / "long.zarr"
-    proc = _cli(slurm_cluster, str(path), "-o", str(out), "--quiet", timeout=600)
+    # Dask waits this long (15 s by default) before it counts a lost worker's job as ended
+    env = {**slurm_cluster.env, "DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "1s"}
+    proc = igesweep("sweep", str(path), "-o", str(out), "--quiet", timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = sorted((tmp_path / "jobs").glob("dask-worker-*.err"))
     ended = [job for job in jobs if "DUE TO TIME LIMIT" in job.read_text()]
