@@ -201,6 +201,8 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
             sample: int, flame: Path | None, bare: dict | None = None) -> dict:
     """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
     import yaml
+
+    from igesweep.sweep.run import IN_PROCESS_MAX_LANES
     sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
     sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name])))
     store = workdir / f"out_{n_lanes}_{path_name}.zarr"
@@ -210,13 +212,21 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
     shutil.rmtree(store)
     if bare is None:
         bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
+    on_dask = engine == "dask" or e2e["lanes"] > IN_PROCESS_MAX_LANES
     return {"lanes": e2e["lanes"], "path": path_name, "engine": engine, "wall": wall,
             "peak_gb": peak, "store_gb": size / 1e9, "e2e": e2e, "bare": bare,
-            "workers": workers if engine == "dask" else 1}
+            "on_dask": on_dask, "workers": workers if on_dask else 1}
 
 
 def _ms(x: float) -> str:
     return f"{x:.2f}"
+
+
+def _engine(row: dict) -> str:
+    """The engine column: for ``default``, also where the sweep ran."""
+    if row["engine"] == "dask":
+        return "dask"
+    return f"default ({'Dask' if row['on_dask'] else 'process'})"
 
 
 def print_tables(rows: list[dict]) -> None:
@@ -229,7 +239,7 @@ def print_tables(rows: list[dict]) -> None:
     for r in rows:
         t = r["e2e"]["timings"]
         rate = r["lanes"] / r["wall"]
-        print(f"| {r['lanes']:,} | {r['path']} | {r['engine']} | {r['wall']:.1f} | "
+        print(f"| {r['lanes']:,} | {r['path']} | {_engine(r)} | {r['wall']:.1f} | "
               f"{r['e2e']['startup']:.2f} | "
               + " | ".join(_ms(t.get(k, 0.0)) for k in CLIENT_PHASES)
               + f" | {rate:,.0f} | {r['bare']['lanes_per_s']:,.0f} | "
@@ -244,12 +254,12 @@ def print_tables(rows: list[dict]) -> None:
         ph = r["e2e"]["chunk_phases"]
         n_chunks = r["bare"]["n_chunks"]
         budget = r["e2e"]["timings"]["chunks"] * r["workers"]
-        busy = sum(ph.values()) if r["engine"] == "dask" else sum(
+        busy = sum(ph.values()) if r["on_dask"] else sum(
             ph.get(k, 0.0) for k in ("pack", "kernel", "metrics"))
         idle = budget - busy
         shares = [ph.get(k, 0.0) / budget for k in CHUNK_PHASES] + [idle / budget]
         other = (sum(ph.values()) - ph.get("kernel", 0.0)) / n_chunks * 1e3
-        print(f"| {r['lanes']:,} | {r['path']} | {r['engine']} | {n_chunks:,} | "
+        print(f"| {r['lanes']:,} | {r['path']} | {_engine(r)} | {n_chunks:,} | "
               f"{r['bare']['chunk_lanes']:,} | "
               + " | ".join(f"{100 * s:.1f} %" for s in shares)
               + f" | {ph.get('kernel', 0.0) / n_chunks * 1e3:.0f} | {other:.0f} |")
