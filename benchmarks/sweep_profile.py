@@ -201,8 +201,6 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
             sample: int, flame: Path | None, bare: dict | None = None) -> dict:
     """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
     import yaml
-
-    from igesweep.sweep.run import IN_PROCESS_MAX_LANES
     sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
     sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name])))
     store = workdir / f"out_{n_lanes}_{path_name}.zarr"
@@ -212,7 +210,7 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
     shutil.rmtree(store)
     if bare is None:
         bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
-    on_dask = engine == "dask" or e2e["lanes"] > IN_PROCESS_MAX_LANES
+    on_dask = "cluster_start" in e2e["timings"]   # timed only where a cluster is started
     return {"lanes": e2e["lanes"], "path": path_name, "engine": engine, "wall": wall,
             "peak_gb": peak, "store_gb": size / 1e9, "e2e": e2e, "bare": bare,
             "on_dask": on_dask, "workers": workers if on_dask else 1}
