@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 
 #: Models the tests run: the registered ones and the toy model declared in tests/models/toy.py,
@@ -43,9 +42,10 @@ def compile_all() -> None:
     threads' state.
     """
     from igesweep.models import get_model
+    from igesweep.sweep.engine import available_cores
 
     tasks = [(model, binding) for model in WARMED_MODELS for binding in get_model(model).bindings]
-    workers = max(1, min(len(tasks), os.cpu_count() or 1))
+    workers = min(len(tasks), available_cores())
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for done in [pool.submit(compile_binding, *task) for task in tasks]:
             done.result()
