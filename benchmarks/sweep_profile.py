@@ -30,7 +30,8 @@ the command's process, shares are of the chunks' wall time: pack, kernel and
 metrics in the main thread, write and checksum in the writer thread (they
 overlap the next chunk's kernel), idle the main thread waiting for the writer.
 
-Run: ``python benchmarks/sweep_profile.py --lanes 10000 100000 1000000``.
+Run: ``python benchmarks/sweep_profile.py --lanes 10000 100000 1000000``; ``--model
+igesweep-1`` profiles the first model (ten of its outputs) instead of the default.
 Add ``--flame DIR`` to record a py-spy flame graph of the first worker of each
 10^5-lane run (needs ``py-spy`` and permission to trace processes).
 """
@@ -53,17 +54,23 @@ from sweep_scaling import tree_rss
 
 T_START = time.perf_counter()
 
-#: Ten stored trajectories of igesweep-2: the drug and IgE, receptors and thresholds.
-VARIABLES = ["free_ige", "total_ige", "free_drug", "complex", "total_drug",
-             "basophil_fceri_total", "basophil_fceri_occupancy", "mast_cell_fceri_total",
-             "mast_cell_fceri_occupancy", "threshold_fold"]
+#: Ten stored trajectories per model: the drug and IgE, receptors and thresholds
+#: (igesweep-1 has ten outputs in all).
+VARIABLES = {
+    "igesweep-2": ["free_ige", "total_ige", "free_drug", "complex", "total_drug",
+                   "basophil_fceri_total", "basophil_fceri_occupancy",
+                   "mast_cell_fceri_total", "mast_cell_fceri_occupancy", "threshold_fold"],
+    "igesweep-1": ["free_ige", "total_ige", "free_drug", "complex", "fceri_total",
+                   "fceri_occupancy", "threshold_fold", "bcell_pool", "effector_pool",
+                   "effector_response"],
+}
 PATHS = {"per-lane": False, "lockstep": True}
 
 
-def sweep_file(n_lanes: int, lockstep: bool) -> dict:
-    """``sweep_scaling``'s IgE x weight grid, storing :data:`VARIABLES`."""
+def sweep_file(n_lanes: int, lockstep: bool, model: str = "igesweep-2") -> dict:
+    """``sweep_scaling``'s IgE x weight grid of ``model``, storing its :data:`VARIABLES`."""
     data = scaling_sweep_file(n_lanes, lockstep)
-    return {**data, "output": {**data["output"], "variables": VARIABLES}}
+    return {**data, "model": model, "output": {**data["output"], "variables": VARIABLES[model]}}
 
 
 # --------------------------------------------------------------------------- children
@@ -198,11 +205,12 @@ def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float,
 
 
 def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: int,
-            sample: int, flame: Path | None, bare: dict | None = None) -> dict:
+            sample: int, flame: Path | None, bare: dict | None = None,
+            model: str = "igesweep-2") -> dict:
     """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
     import yaml
     sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
-    sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name])))
+    sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name], model)))
     store = workdir / f"out_{n_lanes}_{path_name}.zarr"
     e2e, wall, peak = _run_child(["--child-sweep", str(sweep), str(store),
                                   str(workers if engine == "dask" else 0)], flame)
@@ -298,12 +306,14 @@ def main() -> None:
     parser.add_argument("--flame", type=Path, default=None,
                         help="directory for py-spy flame graphs of one worker (10^5 lanes)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results")
+    parser.add_argument("--model", choices=list(VARIABLES), default="igesweep-2")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for path_name in args.paths:  # compile or load every kernel once, untimed
             for engine in args.engines:
-                profile(64, path_name, engine, Path(tmp), args.workers, 64, None)
+                profile(64, path_name, engine, Path(tmp), args.workers, 64, None,
+                        model=args.model)
         for n in args.lanes:
             for path_name in args.paths:
                 bare = None
@@ -313,7 +323,7 @@ def main() -> None:
                         args.flame.mkdir(parents=True, exist_ok=True)
                         flame = args.flame / f"worker_{path_name}.svg"
                     r = profile(n, path_name, engine, Path(tmp), args.workers,
-                                args.bare_sample, flame, bare)
+                                args.bare_sample, flame, bare, args.model)
                     bare = r["bare"]
                     rows.append(r)
                     print(f"{n:,} {path_name} {engine}: {r['wall']:.1f} s, "
@@ -321,7 +331,7 @@ def main() -> None:
                           file=sys.stderr, flush=True)
         sweep = Path(tmp) / "codecs.yaml"
         import yaml
-        sweep.write_text(yaml.safe_dump(sweep_file(100_000, True)))
+        sweep.write_text(yaml.safe_dump(sweep_file(100_000, True, args.model)))
         codecs, _, _ = _run_child(["--child-codecs", str(sweep)])
     print_tables(rows)
     print_codecs(codecs)
