@@ -1,7 +1,8 @@
 """Compiled twins of :mod:`igesweep.models.functions`, called by generated kernel code.
 
 Written as selects rather than early returns so that lane loops over them
-vectorise.
+vectorise; powers are taken with :func:`igesweep.models.power.power`, which
+vectorises too (the C library's ``pow`` does not).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 
 from igesweep._jit import jit_inline
+from igesweep.models.power import power
 
 
 @jit_inline
@@ -55,7 +57,7 @@ def qe_slope(free_other: float, sq: float, kon: float) -> float:
 def qe_ratio_k(a: float, b: float, k0: float, alpha: float) -> float:
     """``k0*(a/b)**alpha`` with ``a`` taken as ``max(a, 0)``; 0 where ``a <= 0``."""
     x = max(a, 0.0)
-    return k0 * (x / b) ** alpha if x > 0.0 else 0.0
+    return k0 * power(x / b, alpha) if x > 0.0 else 0.0
 
 
 @jit_inline
@@ -85,7 +87,7 @@ def qe_ratio_slope_b(a: float, b: float, c: float, k0: float, alpha: float) -> f
 def ratio_power(x: float, y: float, alpha: float) -> float:
     """``(x/y)**alpha`` for ``x > 0``; else 0, or 1 when ``alpha == 0``."""
     at_zero = 1.0 if alpha == 0.0 else 0.0
-    return (max(x, 0.0) / y) ** alpha if x > 0.0 else at_zero
+    return power(max(x, 0.0) / y, alpha) if x > 0.0 else at_zero
 
 
 @jit_inline
