@@ -40,7 +40,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from igesweep.models.declaration import EVENT_MG, MAX_DOSE, Model
-from igesweep.models.functions import RUNTIME_NAMES, qe_bound, qe_complex
+from igesweep.models.functions import POWER_FUNCTIONS, RUNTIME_NAMES, qe_bound, qe_complex
 from igesweep.models.sparse import EliminationPlan, plan_elimination
 
 
@@ -132,11 +132,22 @@ def _tree_sum(terms: Sequence[str]) -> str:
 
 
 class _Printer(PythonCodePrinter):
-    """Python printer that writes symbols by a name map and special functions by name."""
+    """Python printer that writes symbols by a name map and special functions by name.
 
-    def __init__(self, names: dict[sp.Symbol, str]) -> None:
+    Calls of :data:`POWER_FUNCTIONS` get the argument ``vector`` last: ``True`` in
+    the lane loops of lockstep groups, ``False`` in per-lane code.
+    """
+
+    def __init__(self, names: dict[sp.Symbol, str], vector: bool = False) -> None:
         super().__init__({"allow_unknown_functions": True, "fully_qualified_modules": True})
         self._names = names
+        self._vector = vector
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = type(expr).__name__
+        if name in POWER_FUNCTIONS:
+            return f"{name}({', '.join(self._print(a) for a in expr.args)}, {self._vector})"
+        return super()._print_Function(expr)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self._names.get(expr, expr.name)
@@ -221,9 +232,12 @@ class Generator:
         return names
 
     def _emit(self, block: _Block, indent: int, assigns: Sequence[tuple[str, sp.Expr]],
-              load: Callable[[sp.Symbol], str | None]) -> None:
-        """Loads of the symbols used, common subexpressions, then the assignments."""
-        printer = _Printer(self._names())
+              load: Callable[[sp.Symbol], str | None], *, vector: bool = False) -> None:
+        """Loads of the symbols used, common subexpressions, then the assignments.
+
+        ``vector``: the code is the body of a lockstep group's lane loop (:class:`_Printer`).
+        """
+        printer = _Printer(self._names(), vector)
         exprs = [sp.sympify(e) for _, e in assigns]
         temps = sp.numbered_symbols("x")
         replacements, reduced = sp.cse(exprs, symbols=temps, order="none")
@@ -494,7 +508,7 @@ class Generator:
         b.add("for k in range(w):", 1)
         self._emit(b, 2, [(f"ws[od + I_{s.name} * ROW + k]", e)
                           for s, e in zip(self.states, self.variant.rhs, strict=True)],
-                   self._group_load("oy"))
+                   self._group_load("oy"), vector=True)
         return b.text()
 
     def _factor_group(self) -> str:
@@ -502,7 +516,8 @@ class Generator:
             "@jit", "factor_group(ws, fac, w, lane_ok)",
             "Jacobian and ``stage_factor`` of lanes ``0..w-1`` in one pass.")
         b.add("for k in range(w):", 1)
-        self._emit(b, 2, self._jacobian_assigns(lambda n: f"j_{n}"), self._group_load("O_Y"))
+        self._emit(b, 2, self._jacobian_assigns(lambda n: f"j_{n}"), self._group_load("O_Y"),
+                   vector=True)
         self._factor_lines(b, 2, lambda n: f"j_{n}", lambda s: f"ws[O_LU + {s} * ROW + k]")
         b.add("lane_ok[k] = math.isfinite(check)", 2)
         return b.text()

@@ -164,6 +164,13 @@ class qe_bound_slope_b(sp.Function):
     nargs = 7
 
 
+#: Functions of :data:`RUNTIME_NAMES` that raise to a power: their compiled twins take one
+#: more argument, ``vector`` (``True`` in lockstep group code; :mod:`igesweep.models.runtime`).
+POWER_FUNCTIONS: frozenset[str] = frozenset({
+    "qe_ratio_complex", "qe_ratio_slope_a", "qe_ratio_slope_b", "ratio_power",
+    "ratio_dissociation", "ratio_dissociation_dx", "qe_bound", "qe_bound_slope_a",
+    "qe_bound_slope_b"})
+
 #: Names the generated code imports from :mod:`igesweep.models.runtime`.
 RUNTIME_NAMES: tuple[str, ...] = (
     "emax", "emax_slope", "qe_complex", "qe_sqrt", "qe_slope", "qe_ratio_complex",

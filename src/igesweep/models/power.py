@@ -8,7 +8,9 @@ math library is reachable from Numba with the LLVM of llvmlite's wheels
 (Intel SVML needs a patched LLVM; LLVM's ``-vector-library`` option is not
 honoured by Numba's pipeline). :func:`power` computes ``exp(a*log(x))`` from
 polynomials and bit manipulation instead, with selects rather than branches
-(BENCHMARKS.md).
+(BENCHMARKS.md). Per lane, where nothing is vectorised, the C library's
+``pow`` is faster, and the per-lane kernels keep it (the ``vector`` argument
+of :mod:`igesweep.models.runtime`).
 
 Accuracy: the logarithm and the exponential are each within a few units in
 the last place; the result's relative error is about ``(|a*log(x)| + 4)``
