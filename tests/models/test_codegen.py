@@ -220,3 +220,37 @@ def test_generated_source_is_cached_under_the_package_hash_and_printable(name, b
     src = generate(get_model(name), binding)
     assert src in open(k.__file__).read()
     assert f"MODEL_DIGEST = {get_model(name).digest()!r}" in src
+
+
+
+def _call_arguments(rest: str) -> str:
+    """The argument text of a call, from the text just after its opening parenthesis."""
+    depth = 1
+    for end, char in enumerate(rest):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return rest[:end]
+    raise ValueError(f"unclosed call: {rest}")
+
+
+@pytest.mark.parametrize(("name", "binding"), PAIRS, ids=PAIR_IDS)
+def test_powers_vectorise_in_group_code_and_use_the_c_library_per_lane(name, binding):
+    """Calls that raise to a power pass ``vector=True`` in the lockstep group functions
+    (whose lane loops vectorise only so) and ``False`` in every other function."""
+    import re
+
+    from igesweep.models.codegen import generate
+    from igesweep.models.functions import POWER_FUNCTIONS
+
+    calls = re.compile(rf"\b(?:{'|'.join(POWER_FUNCTIONS)})\((?=(.*))")
+    function = ""
+    seen = {True: 0, False: 0}
+    for line in generate(get_model(name), binding).splitlines():
+        if line.startswith("def "):
+            function = line[4:line.index("(")]
+        for match in calls.finditer(line):
+            vector = function.endswith("_group")
+            assert _call_arguments(match.group(1)).endswith(f", {vector}"), (function, line)
+            seen[vector] += 1
+    if name != "igesweep-1":   # the models with a ratio-dependent Kd
+        assert seen[True] and seen[False]

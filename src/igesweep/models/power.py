@@ -26,6 +26,8 @@ subnormal.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from llvmlite import ir
 from numba import types
@@ -54,17 +56,17 @@ BIAS = 1023
 
 
 @intrinsic
-def float_bits(typingctx, x):
+def float_bits(typingctx: Any, x: types.Type) -> tuple[Any, Callable[..., Any]]:
     """The IEEE 754 bits of a float64, as an int64 (no conversion)."""
-    def codegen(context, builder, signature, args):
+    def codegen(context: Any, builder: ir.IRBuilder, signature: Any, args: list) -> Any:
         return builder.bitcast(args[0], ir.IntType(64))
     return types.int64(types.float64), codegen
 
 
 @intrinsic
-def bits_float(typingctx, i):
+def bits_float(typingctx: Any, i: types.Type) -> tuple[Any, Callable[..., Any]]:
     """The float64 whose IEEE 754 bits are the int64 ``i``."""
-    def codegen(context, builder, signature, args):
+    def codegen(context: Any, builder: ir.IRBuilder, signature: Any, args: list) -> Any:
         return builder.bitcast(args[0], ir.DoubleType())
     return types.float64(types.int64), codegen
 
