@@ -240,14 +240,14 @@ def _engine(row: dict) -> str:
 def print_tables(rows: list[dict]) -> None:
     """The breakdown, the per-chunk costs and the ratio to the bare kernel, as markdown."""
     from igesweep.sweep.timing import CHUNK_PHASES, CLIENT_PHASES
-    print("\n| lanes | path | engine | wall (s) | start-up | " + " | ".join(CLIENT_PHASES)
+    print("\n| round | lanes | path | engine | wall (s) | start-up | " + " | ".join(CLIENT_PHASES)
           + " | lanes/s | bare kernel lanes/s "
           "| end to end / bare | peak memory (GB) | store (GB) |")
-    print("| ---: | --- | --- |" + " ---: |" * 15)
+    print("| ---: | ---: | --- | --- |" + " ---: |" * 15)
     for r in rows:
         t = r["e2e"]["timings"]
         rate = r["lanes"] / r["wall"]
-        print(f"| {r['lanes']:,} | {r['path']} | {_engine(r)} | {r['wall']:.1f} | "
+        print(f"| {r['round']} | {r['lanes']:,} | {r['path']} | {_engine(r)} | {r['wall']:.1f} | "
               f"{r['e2e']['startup']:.2f} | "
               + " | ".join(_ms(t.get(k, 0.0)) for k in CLIENT_PHASES)
               + f" | {rate:,.0f} | {r['bare']['lanes_per_s']:,.0f} | "
@@ -255,9 +255,9 @@ def print_tables(rows: list[dict]) -> None:
                 f"{r['store_gb']:.3f} |")
     print("\nChunks' time, share of (chunks wall x Dask workers, or chunks wall in this "
           "process); per chunk in ms:\n")
-    print("| lanes | path | engine | chunks | lanes/chunk | " + " | ".join(CHUNK_PHASES)
+    print("| round | lanes | path | engine | chunks | lanes/chunk | " + " | ".join(CHUNK_PHASES)
           + " | idle | kernel ms/chunk | other ms/chunk |")
-    print("| ---: | --- | --- |" + " ---: |" * 10)
+    print("| ---: | ---: | --- | --- |" + " ---: |" * 10)
     for r in rows:
         ph = r["e2e"]["chunk_phases"]
         n_chunks = r["bare"]["n_chunks"]
@@ -267,7 +267,7 @@ def print_tables(rows: list[dict]) -> None:
         idle = budget - busy
         shares = [ph.get(k, 0.0) / budget for k in CHUNK_PHASES] + [idle / budget]
         other = (sum(ph.values()) - ph.get("kernel", 0.0)) / n_chunks * 1e3
-        print(f"| {r['lanes']:,} | {r['path']} | {_engine(r)} | {n_chunks:,} | "
+        print(f"| {r['round']} | {r['lanes']:,} | {r['path']} | {_engine(r)} | {n_chunks:,} | "
               f"{r['bare']['chunk_lanes']:,} | "
               + " | ".join(f"{100 * s:.1f} %" for s in shares)
               + f" | {ph.get('kernel', 0.0) / n_chunks * 1e3:.0f} | {other:.0f} |")
@@ -337,6 +337,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure everything this many times, round after round")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for path_name in args.paths:  # compile or load every kernel once, untimed

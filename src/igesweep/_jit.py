@@ -9,7 +9,9 @@ which the kernel's checks for non-finite values rely on; ``contract``
 kernel get other last bits than every process loading it from the cache (a
 sweep's metrics 1e-13 to 2e-13 relative apart, so a sweep's values depended on
 where it ran, tests/test_kernels.py), and without it the lockstep kernel ran
-as fast (BENCHMARKS.md).
+as fast (BENCHMARKS.md). ``reassoc`` would also break
+:mod:`igesweep.models.power`, whose rounding to an integer by adding and
+subtracting a constant it would simplify away.
 
 ``cache=True`` stores compiled machine code so later processes start warm.
 Numba keys a cached function by its own source file only: it does not notice

@@ -426,10 +426,14 @@ class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore
     repeated key silently kept the last value.
 
     The parser is libyaml's where PyYAML was built with it (its wheels are):
-    the catalogue reads in 0.02 s instead of 0.16-0.22 s with the pure-Python
-    parser, on every command and workflow job (BENCHMARKS.md). Resolver and
-    constructors are PyYAML's Python ones either way, so the values and the
-    checks above do not depend on which parser runs.
+    the catalogue reads in ~0.03 s instead of 0.16-0.22 s with the pure-Python
+    parser, on every command and workflow job that reads it (BENCHMARKS.md).
+    Resolver and constructors are PyYAML's Python ones either way, so values,
+    duplicate keys and YAML 1.2 floats do not depend on which parser runs;
+    libyaml words some syntax errors differently and accepts a few inputs the
+    Python parser rejects (a tab after ``key:``). :func:`load_yaml` adds the
+    offending line to syntax errors and limits the nesting depth
+    (:data:`MAX_YAML_DEPTH`) before anything is built.
     """
 
 
@@ -460,10 +464,48 @@ YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                            _mapping_without_duplicates)
 
 
+#: Deepest nesting of lists and mappings a YAML file may have: far beyond any igesweep
+#: file, and far inside what the Python constructors' recursion handles. libyaml builds
+#: its node tree by recursion in C without a limit (a file nested 10^5 levels deep
+#: crashed the process), so the depth is counted on the parser's events, which are
+#: produced without recursion, before anything is built.
+MAX_YAML_DEPTH = 100
+
+
+def _stream(text: str, name: str) -> io.StringIO:
+    stream = io.StringIO(text)
+    stream.name = name  # the parsers' error marks name the stream
+    return stream
+
+
+def _too_deep(text: str, name: str) -> bool:
+    """Whether ``text`` nests lists and mappings deeper than :data:`MAX_YAML_DEPTH`."""
+    depth = 0
+    for event in yaml.parse(_stream(text, name), Loader=YamlLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return True
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return False
+
+
+def _with_line(err: yaml.YAMLError, text: str) -> str:
+    """``err`` with the line it points at and a caret under the column (libyaml gives none)."""
+    mark = getattr(err, "problem_mark", None)
+    lines = text.splitlines()
+    if mark is None or getattr(mark, "buffer", None) is not None or not (
+            0 <= mark.line < len(lines)):
+        return str(err)
+    return f"{err}\n    {lines[mark.line]}\n    {' ' * mark.column}^"
+
+
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file, turning read, decoding and syntax errors into :class:`InputError`.
 
-    Error messages name the file (not PyYAML's ``<unicode string>``).
+    Error messages name the file (not PyYAML's ``<unicode string>``) and show
+    the offending line.
     """
     path = Path(path)
     try:
@@ -473,19 +515,22 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as err:
         raise InputError([("", f"not UTF-8 text (byte {err.start}): a YAML file is text")],
                          str(path)) from None
-    stream = io.StringIO(text)
-    stream.name = str(path)  # the parsers' error marks name the stream
-    loader = YamlLoader(stream)
+    loader = None
     try:
+        if _too_deep(text, str(path)):
+            raise RecursionError
+        loader = YamlLoader(_stream(text, str(path)))
         return loader.get_single_data()
     except yaml.YAMLError as err:
-        raise InputError([("", f"not valid YAML: {err}")], str(path)) from None
+        raise InputError([("", f"not valid YAML: {_with_line(err, text)}")],
+                         str(path)) from None
     except RecursionError:
-        raise InputError([("", "nested too deeply to read (hundreds of levels of lists or "
-                               "mappings)")], str(path)) from None
+        raise InputError([("", f"nested too deeply to read (more than {MAX_YAML_DEPTH} "
+                               "levels of lists or mappings)")], str(path)) from None
     except ValueError as err:  # e.g. an integer of more digits than Python converts
         why = ("an integer of more than 4,300 digits" if "digits" in str(err)
                else f"a value cannot be read ({err})")
         raise InputError([("", why)], str(path)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

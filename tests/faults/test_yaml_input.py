@@ -31,6 +31,16 @@ def test_bad_yaml_names_the_file_and_the_problem(tmp_path, text, message):
     assert message in err.value.problems[0][1] and err.value.source == str(path)
 
 
+def test_syntax_errors_show_the_offending_line(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text("therapy: omalizumab\nregimen: {dose_mg: 300: 1}\n")
+    with pytest.raises(InputError) as err:
+        load_yaml(path)
+    message = err.value.problems[0][1]
+    assert "line 2" in message and "\n    regimen: {dose_mg: 300: 1}\n" in message
+    assert message.splitlines()[-1].strip() == "^"
+
+
 def test_binary_input_exits_2_without_a_traceback(tmp_path):
     path = tmp_path / "bin.yaml"
     path.write_bytes(b"therapy: \xff\xfe\x00omalizumab\n")
@@ -42,9 +52,11 @@ def test_binary_input_exits_2_without_a_traceback(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("therapy: omalizumab\ntimes: [0, 1]\nx: " + "[" * 2100 + "]" * 2100 + "\n",
      "nested too deeply"),
+    # libyaml's composer recurses in C: this depth crashed the process before the check
+    ("x: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n", "nested too deeply"),
     ("therapy: omalizumab\ntimes: [0, 1]\npatient: {weight_kg: " + "9" * 5000 + "}\n",
      "more than 4,300 digits"),
-], ids=["deep-nesting", "huge-integer"])
+], ids=["deep-nesting", "deep-nesting-1e5", "huge-integer"])
 def test_pathological_yaml_is_an_input_error(tmp_path, text, message):
     path = tmp_path / "p.yaml"
     path.write_text(text)

@@ -138,7 +138,7 @@ class _Printer(PythonCodePrinter):
     the lane loops of lockstep groups, ``False`` in per-lane code.
     """
 
-    def __init__(self, names: dict[sp.Symbol, str], vector: bool = False) -> None:
+    def __init__(self, names: dict[sp.Symbol, str], *, vector: bool) -> None:
         super().__init__({"allow_unknown_functions": True, "fully_qualified_modules": True})
         self._names = names
         self._vector = vector
@@ -237,7 +237,7 @@ class Generator:
 
         ``vector``: the code is the body of a lockstep group's lane loop (:class:`_Printer`).
         """
-        printer = _Printer(self._names(), vector)
+        printer = _Printer(self._names(), vector=vector)
         exprs = [sp.sympify(e) for _, e in assigns]
         temps = sp.numbered_symbols("x")
         replacements, reduced = sp.cse(exprs, symbols=temps, order="none")
@@ -343,7 +343,7 @@ class Generator:
         b = _Block.function(
             "@jit", "derive(p)",
             "Lane constants (derived quantities and parameters) of one parameter row.")
-        printer = _Printer(self._names())
+        printer = _Printer(self._names(), vector=False)
         needed: set[sp.Symbol] = set(self.rate_symbols)
         for d in self.model.derived:
             needed |= d.expr.free_symbols

@@ -12,15 +12,16 @@ polynomials and bit manipulation instead, with selects rather than branches
 ``pow`` is faster, and the per-lane kernels keep it (the ``vector`` argument
 of :mod:`igesweep.models.runtime`).
 
-Accuracy: the logarithm and the exponential are each within a few units in
-the last place; the result's relative error is about ``(|a*log(x)| + 4)``
-units in the last place (measured by tests/test_power.py against
-``math.pow``), ~1e-15 for the ratios and exponents of the models, far below
-any integration tolerance. Special values follow ``math.pow`` for
-``x >= 0``: ``power(x, 0) == 1`` for every ``x`` (NaN too), ``power(0, a)``
-is 0 for ``a > 0`` and inf for ``a < 0``, ``power(inf, a)`` is inf for
-``a > 0`` and 0 for ``a < 0``; overflow gives inf, underflow 0 or a
-subnormal.
+Accuracy, for finite ``a``: the relative error is within
+``(|a*log(x)| + 4) * 2**-52`` of the C library's ``pow`` (tests/models/test_power.py),
+~1e-15 for the ratios and exponents of the models, far below any integration
+tolerance. Special values are those of C99 ``pow`` for ``x >= 0``:
+``power(x, 0) == 1`` for every ``x`` (NaN too), ``power(0, a)`` is 0 for
+``a > 0`` and inf for ``a < 0``, ``power(inf, a)`` is inf for ``a > 0`` and 0
+for ``a < 0``, NaN stays NaN; overflow gives inf, underflow 0 or a subnormal.
+``x < 0`` gives NaN (``pow`` agrees for every non-integer ``a``; the models
+raise only ratios of amounts). Exponents are model parameters, always finite;
+NaN or infinite ``a`` are outside the domain.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 INV_LN2 = 1.44269504088896338700e00
 SQRT2 = 1.4142135623730951
-#: 1.5 * 2**52: adding it rounds to an integer, which its low mantissa bits then hold.
+#: 1.5 * 2**52: adding it rounds to an integer, which its low mantissa bits then hold
+#: (``t*INV_LN2 + SHIFTER - SHIFTER`` must not be simplified: no fast-math, igesweep._jit).
 SHIFTER = 6755399441055744.0
 #: 2**54, to bring a subnormal into the normal range before reading its exponent.
 TWO54 = 18014398509481984.0
@@ -100,7 +102,7 @@ def _log(x: float) -> float:
 
 @jit_inline
 def _exp(t: float) -> float:
-    """``e**t`` for finite ``t``: inf above ~709.78, subnormal or 0 below ~-708.4."""
+    """``e**t``: inf above ~709.78, subnormal or 0 below ~-708.4 (``t`` clamped to ±800)."""
     t = min(max(t, -T_CLAMP), T_CLAMP)
     shifted = t * INV_LN2 + SHIFTER
     k = shifted - SHIFTER                                     # nearest integer to t/ln 2
@@ -128,10 +130,11 @@ def _exp(t: float) -> float:
 
 @jit_inline
 def power(x: float, a: float) -> float:
-    """``x**a`` for ``x >= 0`` (or NaN), as ``math.pow`` gives it; see the module docstring."""
+    """``x**a`` as C99 ``pow`` gives it for ``x >= 0`` and finite ``a`` (module docstring)."""
     finite = x > 0.0 and x < math.inf
     v = _exp(a * _log(x if finite else 1.0))
     edge = (0.0 if a > 0.0 else math.inf) if x == 0.0 else (math.inf if a > 0.0 else 0.0)
     v = v if finite else edge
     v = v if x == x else x
+    v = math.nan if x < 0.0 else v
     return 1.0 if a == 0.0 else v
