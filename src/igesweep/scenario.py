@@ -505,7 +505,7 @@ def load_yaml(path: str | Path) -> Any:
     """Read a YAML file, turning read, decoding and syntax errors into :class:`InputError`.
 
     Error messages name the file (not PyYAML's ``<unicode string>``) and show
-    the offending line.
+    the offending line (:func:`parse_yaml`).
     """
     path = Path(path)
     try:
@@ -515,22 +515,33 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as err:
         raise InputError([("", f"not UTF-8 text (byte {err.start}): a YAML file is text")],
                          str(path)) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """The document in ``text`` (read from ``source``), with :class:`YamlLoader`.
+
+    Raises
+    ------
+    InputError
+        Naming ``source``, for a syntax error (with the offending line), nesting
+        deeper than :data:`MAX_YAML_DEPTH`, or a value that cannot be read.
+    """
     loader = None
     try:
-        if _too_deep(text, str(path)):
-            raise RecursionError
-        loader = YamlLoader(_stream(text, str(path)))
+        if _too_deep(text, source):
+            raise RecursionError   # the message of a recursion in the constructors, below
+        loader = YamlLoader(_stream(text, source))
         return loader.get_single_data()
     except yaml.YAMLError as err:
-        raise InputError([("", f"not valid YAML: {_with_line(err, text)}")],
-                         str(path)) from None
+        raise InputError([("", f"not valid YAML: {_with_line(err, text)}")], source) from None
     except RecursionError:
         raise InputError([("", f"nested too deeply to read (more than {MAX_YAML_DEPTH} "
-                               "levels of lists or mappings)")], str(path)) from None
+                               "levels of lists or mappings)")], source) from None
     except ValueError as err:  # e.g. an integer of more digits than Python converts
         why = ("an integer of more than 4,300 digits" if "digits" in str(err)
                else f"a value cannot be read ({err})")
-        raise InputError([("", why)], str(path)) from None
+        raise InputError([("", why)], source) from None
     finally:
         if loader is not None:
             loader.dispose()

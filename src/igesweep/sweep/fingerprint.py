@@ -19,7 +19,7 @@ import numpy as np
 
 from igesweep._version import __version__
 from igesweep.models import get_model
-from igesweep.scenario import YamlLoader
+from igesweep.scenario import parse_yaml
 from igesweep.sweep.plan import SweepPlan
 
 #: Digests compared on resume, with what a difference means.
@@ -62,11 +62,7 @@ def _sweep_digest(text: str) -> str:
     The file was read and validated before, so its text parses to a mapping;
     its content, not its layout or comments, is what results depend on.
     """
-    loader = YamlLoader(text)
-    try:
-        content = loader.get_single_data()
-    finally:
-        loader.dispose()
+    content = parse_yaml(text, "sweep file")
     content = {k: v for k, v in content.items() if k != "cluster"}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=repr).encode()).hexdigest()
 
