@@ -23,6 +23,10 @@ IgE x weight sized to each requested number of lanes. For each size and path
    represents them).
 3. **Encoding**: one chunk's arrays encoded in memory with each candidate codec
    (seconds and compression ratio), to choose the codec by measurement.
+4. **Writing**: processor time (every thread of the process) of writing one
+   chunk's arrays into a store, as a Dask task does (a writer that opens the
+   store for its chunk) and as the command's process does (one writer kept over
+   the chunks), and each checksum algorithm's time on those arrays.
 
 On Dask, worker time not in any phase ("idle") is the chunks' wall time times the
 workers minus the tasks' time: scheduling, result transfer, load imbalance. In
@@ -156,6 +160,46 @@ def child_codecs(sweep: str) -> dict:
             best = min(best, time.perf_counter() - t0)
         rows[name] = {"seconds": best, "ratio": raw / size}
     return {"raw_bytes": raw, "lanes": int(plan.chunk_lanes(plan.n_chunks // 2)), "codecs": rows}
+
+
+def child_writer(sweep: str, store: str, n_writes: int) -> dict:
+    """Processor time per chunk written, per writer kind; checksum time per algorithm."""
+    import numpy as np
+
+    from igesweep.sweep.compute import compute_chunk
+    from igesweep.sweep.integrity import ALGORITHMS, digest
+    from igesweep.sweep.run import load_plan
+    from igesweep.sweep.store import ChunkWriter, create_store
+
+    plan, _ = load_plan(sweep)
+    arrays = compute_chunk(plan, plan.n_chunks // 2)
+    full = [c for c in range(plan.n_chunks) if plan.chunk_lanes(c) == plan.chunk_lanes(0)]
+    rows = {}
+    for name, kept in (("a writer per chunk (Dask task)", False),
+                       ("one writer kept (process)", True)):
+        path = Path(store) / f"{len(rows)}.zarr"
+        create_store(plan, path, {})
+        writer = ChunkWriter(path)
+        seconds = []
+        for k in range(n_writes):
+            chunk = full[k % len(full)]
+            t0 = time.process_time()
+            (writer if kept else ChunkWriter(path)).write(plan, chunk, arrays)
+            seconds.append(time.process_time() - t0)
+        rows[name] = float(np.median(seconds))
+    dtypes = {n: a.dtype for n, a in arrays.items()}
+    checksums = {}
+    for algorithm in ALGORITHMS:
+        best = math.inf
+        for _ in range(5):
+            t0 = time.process_time()
+            for n, a in arrays.items():
+                digest(a, dtypes[n], algorithm)
+            best = min(best, time.process_time() - t0)
+        checksums[algorithm] = best
+    return {"lanes": int(plan.chunk_lanes(0)), "writes": n_writes,
+            "raw_bytes": sum(a.nbytes for a in arrays.values()), "writers": rows,
+            "checksums": checksums}
 
 
 # --------------------------------------------------------------------------- parent
@@ -309,6 +353,20 @@ def print_codecs(result: dict) -> None:
         print(f"| {name} | {1e3 * c['seconds']:.1f} | {mbs:,.0f} | {c['ratio']:.2f} |")
 
 
+def print_writing(result: dict) -> None:
+    """Processor time of writing one chunk, per writer kind, and of its checksums."""
+    print(f"\nWriting one chunk ({result['lanes']:,} lanes, {result['raw_bytes'] / 1e6:.1f} MB "
+          f"raw) into a store, processor time of all threads, median of {result['writes']}:\n")
+    print("| writer | ms per chunk |")
+    print("| --- | ---: |")
+    for name, seconds in result["writers"].items():
+        print(f"| {name} | {1e3 * seconds:.1f} |")
+    print("\n| checksum of the chunk's arrays (best of 5) | ms |")
+    print("| --- | ---: |")
+    for name, seconds in result["checksums"].items():
+        print(f"| {name} | {1e3 * seconds:.1f} |")
+
+
 def main() -> None:
     """Parse arguments; run children or the whole profile."""
     if len(sys.argv) > 1 and sys.argv[1].startswith("--child"):
@@ -317,6 +375,8 @@ def main() -> None:
             result = child_sweep(rest[0], rest[1], int(rest[2]) or None)
         elif kind == "--child-bare":
             result = child_bare(rest[0], int(rest[1]))
+        elif kind == "--child-writer":
+            result = child_writer(rest[0], rest[1], int(rest[2]))
         else:
             result = child_codecs(rest[0])
         print(json.dumps(result))
@@ -366,12 +426,15 @@ def main() -> None:
         import yaml
         sweep.write_text(yaml.safe_dump(sweep_file(100_000, True, args.model)))
         codecs, _, _ = _run_child(["--child-codecs", str(sweep)])
+        writing, _, _ = _run_child(["--child-writer", str(sweep), tmp, "50"])
     print_tables(rows)
     if args.rounds > 1:
         print_rounds(rows)
     print_codecs(codecs)
+    print_writing(writing)
     if args.json is not None:
-        args.json.write_text(json.dumps({"rows": rows, "codecs": codecs}, indent=1))
+        args.json.write_text(json.dumps({"rows": rows, "codecs": codecs, "writing": writing},
+                                        indent=1))
 
 
 if __name__ == "__main__":

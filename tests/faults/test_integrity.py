@@ -9,6 +9,7 @@ subprocesses.
 
 import hashlib
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ import zarr
 
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.integrity import digest, verify_store
+from igesweep.sweep.plan import chunk_region
 from igesweep.sweep.run import _prepare_store, load_plan
 from tests.processes import igesweep as cli
 
@@ -134,11 +136,40 @@ def test_a_repaired_store_is_consolidated_as_it_is(store):
     assert xr.open_zarr(out, consolidated=True).attrs["igesweep_complete"] == "true"
 
 
-def test_the_digest_is_blake2b_64_of_the_stored_bytes_little_endian():
-    """Stores written earlier keep verifying: the digest is BLAKE2b-64 of the values as stored."""
+def test_the_digest_is_crc32_of_the_stored_bytes_little_endian_and_the_store_says_so(store):
     a = np.array([[1.5, np.nan, -2.0], [0.0, 3.25, -np.nan]])
-    canonical = np.array([[1.5, np.nan, -2.0], [0.0, 3.25, np.nan]], dtype=np.float32)
-    expected = hashlib.blake2b(canonical.tobytes(), digest_size=8).digest()
-    assert digest(a, np.float32) == np.uint64(int.from_bytes(expected, "little"))
-    empty = hashlib.blake2b(b"", digest_size=8).digest()
-    assert digest(np.zeros((0, 3)), np.float64) == np.uint64(int.from_bytes(empty, "little"))
+    canonical = np.array([[1.5, np.nan, -2.0], [0.0, 3.25, np.nan]], dtype="<f4")
+    assert digest(a, np.float32) == zlib.crc32(canonical.tobytes())
+    assert digest(a.astype(">f8"), np.dtype(">f8")) == zlib.crc32(canonical.astype("<f8").tobytes())
+    assert digest(np.zeros((0, 3)), np.float64) == zlib.crc32(b"")
+    _, out, _ = store
+    assert zarr.open_group(str(out), mode="r").attrs["checksum_algorithm"] == "crc32"
+
+
+def test_a_store_checked_with_blake2b_before_the_algorithm_was_recorded_still_verifies(store):
+    """Stores written earlier record BLAKE2b-64 digests and no algorithm: verified as such."""
+    _, out, _ = store
+    group = zarr.open_group(str(out), mode="r+", use_consolidated=False)
+    names = list(group.attrs["checksum_variables"])
+    recorded = group["bookkeeping/chunk_checksum"]
+    chunks = tuple(group.attrs["chunk_shape"])
+    shape = group[names[0]].shape[:len(chunks)]
+    for chunk in range(recorded.shape[0]):
+        row = []
+        for name in names:
+            values = group[name][chunk_region(chunk, shape, chunks)]
+            stored = np.ascontiguousarray(values, dtype=group[name].dtype)
+            if stored.dtype.kind == "f":
+                stored = np.where(np.isnan(stored), np.array(np.nan, stored.dtype), stored)
+            row.append(int.from_bytes(hashlib.blake2b(stored.tobytes(), digest_size=8).digest(),
+                                      "little"))
+        recorded[chunk, :] = np.array(row, dtype=np.uint64)
+    del group.attrs["checksum_algorithm"]
+    proc = cli("verify", out)
+    assert proc.returncode == 0, proc.stderr
+    victim = chunk_files(out, "free_ige")[0]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    proc = cli("verify", out)
+    assert proc.returncode == 3 and "free_ige" in proc.stderr, proc.stderr

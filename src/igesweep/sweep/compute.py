@@ -16,7 +16,7 @@ from igesweep.parameters import parameter_table
 from igesweep.solver import STATUS_OK, solve_batch
 from igesweep.solver.status import STAT_STEPS
 from igesweep.sweep.plan import SweepPlan
-from igesweep.sweep.store import varying_parameters, write_chunk
+from igesweep.sweep.store import ChunkWriter, varying_parameters
 from igesweep.sweep.timing import Stopwatch
 
 
@@ -35,8 +35,8 @@ class ChunkReport:
     phases : dict of str to float
         Seconds per phase of
         :data:`~igesweep.sweep.timing.CHUNK_PHASES`: packing the lanes, the
-        kernel, metrics and shaping, writing the arrays (encoding included),
-        checksums and the done flag.
+        kernel, metrics and shaping, writing the arrays (encoding included)
+        then their checksums and the done flag, computing the checksums.
     write_error : str or None
         Why writing the chunk failed (a full or read-only disk), or None. A
         failed write is reported, not raised, so the client stops the run with
@@ -111,7 +111,8 @@ def os_error_text(err: OSError) -> str:
 
 
 def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.ndarray],
-                phases: dict[str, float], started: float) -> ChunkReport:
+                phases: dict[str, float], started: float,
+                writer: ChunkWriter | None = None) -> ChunkReport:
     """Write a computed chunk into the store; report it with its phases.
 
     Parameters
@@ -128,11 +129,14 @@ def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.nda
         Seconds of the phases that computed it; ``write`` and ``checksum`` are added.
     started : float
         :func:`time.perf_counter` when the chunk's computation started.
+    writer : ChunkWriter, optional
+        The store's writer, kept over the chunks of a run in one process; by
+        default one of its own.
     """
     watch = Stopwatch()
     error = None
     try:
-        write_chunk(Path(path), plan, chunk, arrays, watch=watch)
+        (writer or ChunkWriter(Path(path))).write(plan, chunk, arrays, watch=watch)
     except OSError as err:
         error = os_error_text(err)
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),

@@ -44,6 +44,7 @@ from igesweep.sweep.plan import SweepPlan, build_plan
 from igesweep.sweep.progress import Progress
 from igesweep.sweep.spec import ClusterOptions, parse_sweep
 from igesweep.sweep.store import (
+    ChunkWriter,
     chunks_done,
     create_store,
     failed_lanes,
@@ -167,6 +168,7 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
         _add_phases(phases, report)
         progress.update(report.n_lanes)
 
+    chunk_writer = ChunkWriter(target)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="igesweep-writer") as writer:
         writing: Future[ChunkReport] | None = None
         for chunk in pending.tolist():
@@ -176,7 +178,7 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
             if writing is not None:
                 written(writing)
             writing = writer.submit(store_chunk, plan, str(target), chunk, arrays,
-                                    watch.seconds, started)
+                                    watch.seconds, started, chunk_writer)
         if writing is not None:
             written(writing)
     return phases

@@ -30,7 +30,14 @@ from igesweep.models import get_model
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
 from igesweep.store import consolidate
-from igesweep.sweep.integrity import CHECKSUM, CHECKSUM_VARIABLES, CHUNK_DONE, chunk_digests
+from igesweep.sweep.integrity import (
+    ALGORITHM,
+    CHECKSUM,
+    CHECKSUM_ALGORITHM,
+    CHECKSUM_VARIABLES,
+    CHUNK_DONE,
+    chunk_digests,
+)
 from igesweep.sweep.plan import SweepPlan
 from igesweep.sweep.timing import Stopwatch
 
@@ -159,6 +166,7 @@ def _store_attributes(plan: SweepPlan, attrs: dict[str, Any],
     return {
         **attrs,
         CHECKSUM_VARIABLES: sorted(variables),
+        CHECKSUM_ALGORITHM: ALGORITHM,
         COMPLETE_ATTR: "false",
         "n_lanes": plan.n_lanes,
         "lane_dims": [d.name for d in plan.dims],
@@ -198,7 +206,7 @@ def create_store(plan: SweepPlan, path: Path, attrs: dict[str, Any]) -> None:
     done.attrs.update({"long_name": "1 once the chunk's lanes are written"})
     checksum = group.create_array(CHECKSUM, shape=(plan.n_chunks, n_checked),
                                   chunks=(1, n_checked), dtype="uint64", fill_value=0)
-    checksum.attrs.update({"long_name": "BLAKE2b-64 digest of each stored variable's chunk "
+    checksum.attrs.update({"long_name": f"{ALGORITHM} digest of each stored variable's chunk "
                                         "as written, columns as checksum_variables"})
 
 
@@ -212,37 +220,80 @@ def store_attrs(path: Path) -> dict[str, Any]:
     return dict(zarr.open_group(str(path), mode="r", use_consolidated=False).attrs)
 
 
-async def _write_arrays(path: Path, region: tuple[slice, ...],
-                        arrays: dict[str, np.ndarray]) -> dict[str, np.dtype]:
-    """Write every array's region at once (zarr's asynchronous API); return their dtypes.
+@dataclass(frozen=True)
+class _OpenStore:
+    """A store's lane arrays (in ``CHECKSUM_VARIABLES`` order) and bookkeeping, opened."""
+
+    arrays: dict[str, Any]
+    checksum: Any
+    done: Any
+
+
+async def _open_store(path: Path) -> _OpenStore:
+    group = await zarr.api.asynchronous.open_group(str(path), mode="r+", use_consolidated=False)
+    names = list(group.attrs[CHECKSUM_VARIABLES])
+    opened = await asyncio.gather(*(group.getitem(n) for n in [*names, CHECKSUM, CHUNK_DONE]))
+    return _OpenStore(dict(zip(names, opened[:-2], strict=True)), opened[-2], opened[-1])
+
+
+async def _write_opened(store: _OpenStore, region: tuple[slice, ...], chunk: int,
+                        arrays: dict[str, np.ndarray], digests: np.ndarray) -> None:
+    """Write every array's region at once (zarr's asynchronous API), then digests, then done.
 
     One after another, the ~20 arrays of a chunk cost ~2.4 ms each in zarr's
     per-call overhead, twice the time of encoding them (BENCHMARKS.md).
     """
-    group = await zarr.api.asynchronous.open_group(str(path), mode="r+", use_consolidated=False)
-    names = list(arrays)
-    opened = await asyncio.gather(*(group.getitem(n) for n in names))
     await asyncio.gather(*(
-        a.setitem(region + (slice(None),) * (a.ndim - len(region)), arrays[n])
-        for a, n in zip(opened, names, strict=True)))
-    return {n: a.dtype for a, n in zip(opened, names, strict=True)}
+        a.setitem(region + (slice(None),) * (a.ndim - len(region)), arrays[name])
+        for name, a in store.arrays.items()))
+    await store.checksum.setitem((chunk, slice(None)), digests)
+    await store.done.setitem(chunk, 1)
 
 
-def write_chunk(path: Path, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray],
-                *, watch: Stopwatch | None = None) -> None:
-    """Write one chunk's arrays into its region and their digests, then mark the chunk done.
+class ChunkWriter:
+    """Writes whole chunks into one sweep store, whose arrays it opens once.
 
-    ``watch``, if given, is charged with the phases ``write`` and ``checksum``.
+    Opening the ~20 arrays of a store (reading and parsing their metadata)
+    took ~8 ms of the ~60 ms of processor time of writing a 3,800-lane chunk
+    (BENCHMARKS.md): a run in one process keeps one writer for all its
+    chunks; a Dask task makes its own.
+
+    Parameters
+    ----------
+    path : Path
+        The store, created by :func:`create_store`.
     """
-    watch = watch or Stopwatch()
-    region = plan.chunk_region(chunk)
-    dtypes = sync(_write_arrays(path, region, arrays))
-    watch.lap("write")
-    group = zarr.open_group(str(path), mode="r+", use_consolidated=False)
-    names = list(group.attrs[CHECKSUM_VARIABLES])
-    group[CHECKSUM][chunk, :] = chunk_digests(names, arrays, dtypes)
-    group[CHUNK_DONE][chunk] = 1
-    watch.lap("checksum")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store: _OpenStore | None = None
+
+    def write(self, plan: SweepPlan, chunk: int, arrays: dict[str, np.ndarray],
+              *, watch: Stopwatch | None = None) -> None:
+        """Write one chunk's arrays into its region and their digests, then mark it done.
+
+        ``arrays`` holds every lane array of the store (:func:`compute_chunk`'s).
+        ``watch``, if given, is charged with the phases ``checksum`` (computing
+        the digests) and ``write`` (the arrays, encoding included, then the
+        digests and the done flag, in that order).
+
+        Raises
+        ------
+        ValueError
+            If ``arrays`` are not exactly the store's lane arrays.
+        """
+        watch = watch or Stopwatch()
+        if self._store is None:
+            self._store = sync(_open_store(self.path))
+        store = self._store
+        if set(arrays) != set(store.arrays):
+            raise ValueError(f"chunk arrays {sorted(arrays)} are not the store's "
+                             f"{sorted(store.arrays)}")
+        digests = chunk_digests(list(store.arrays), arrays,
+                                {n: a.dtype for n, a in store.arrays.items()})
+        watch.lap("checksum")
+        sync(_write_opened(store, plan.chunk_region(chunk), chunk, arrays, digests))
+        watch.lap("write")
 
 
 def reset_chunks(path: Path, chunks: list[int]) -> None:
