@@ -15,7 +15,8 @@ from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
 from igesweep.sweep import load_plan
 from igesweep.sweep import store as store_module
-from igesweep.sweep.store import create_store
+from igesweep.sweep.compute import compute_chunk
+from igesweep.sweep.store import ChunkWriter, chunks_done, create_store
 from tests import processes
 
 #: A design (non-dimension coordinates along ``sample``), a grid of strings, a population,
@@ -182,3 +183,18 @@ def test_a_sweep_command_imports_neither_xarray_pandas_nor_dask_array(tmp_path):
     done = processes.run([sys.executable, "-c", code], timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0 []"
+
+
+def test_a_chunk_writer_refuses_arrays_other_than_the_stores_and_marks_nothing(tmp_path):
+    plan = _plan(tmp_path, RICH)
+    store = tmp_path / "written.zarr"
+    create_store(plan, store, ATTRS)
+    arrays = compute_chunk(plan, 0)
+    missing = {name: a for name, a in arrays.items() if name != "free_ige"}
+    with pytest.raises(ValueError, match="free_ige"):
+        ChunkWriter(store).write(plan, 0, missing)
+    assert not chunks_done(store).any()
+    ChunkWriter(store).write(plan, 0, arrays)
+    assert chunks_done(store).tolist() == [True] + [False] * (plan.n_chunks - 1)
+    written = xr.open_zarr(store, consolidated=False)["free_ige"][plan.chunk_region(0)]
+    np.testing.assert_array_equal(written.values, arrays["free_ige"])

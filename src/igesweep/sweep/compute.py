@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,17 +145,38 @@ def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.nda
                        phases={**phases, **watch.seconds}, write_error=error)
 
 
-def run_chunk(plan: SweepPlan, path: str, chunk: int, *, parallel: bool = False
-              ) -> ChunkReport:
+#: The writer of the store a worker process last wrote chunks of, by store and run.
+_RUN_WRITER: dict[tuple[str, str], ChunkWriter] = {}
+_RUN_WRITER_LOCK = threading.Lock()
+
+
+def run_writer(path: str, run_id: str) -> ChunkWriter:
+    """This process's writer of one run's store, kept over the run's tasks.
+
+    A worker then opens the store once per run rather than once per chunk
+    (~8 ms of each chunk's writing, BENCHMARKS.md). Only the latest run's
+    writer is kept; a store written again at the same path by a later run
+    (another ``run_id``) is opened afresh.
+    """
+    key = (path, run_id)
+    with _RUN_WRITER_LOCK:
+        if key not in _RUN_WRITER:
+            _RUN_WRITER.clear()
+            _RUN_WRITER[key] = ChunkWriter(Path(path))
+        return _RUN_WRITER[key]
+
+
+def run_chunk(plan: SweepPlan, path: str, chunk: int, run_id: str) -> ChunkReport:
     """Compute one chunk and write it into the store (the body of one Dask task).
 
-    ``parallel`` spreads the chunk's lanes over Numba's threads (only when
-    the chunk runs in the calling process, never in a Dask worker).
+    ``run_id`` names the run: the worker keeps its writer of the store over
+    the run's chunks (:func:`run_writer`).
     """
     started = time.perf_counter()
     watch = Stopwatch()
-    arrays = compute_chunk(plan, chunk, parallel=parallel, watch=watch)
-    return store_chunk(plan, path, chunk, arrays, watch.seconds, started)
+    arrays = compute_chunk(plan, chunk, watch=watch)
+    return store_chunk(plan, path, chunk, arrays, watch.seconds, started,
+                       run_writer(path, run_id))
 
 
 def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -225,7 +225,7 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
             to_submit = iter(pending.tolist())
 
             def submit(chunk: int):
-                return client.submit(run_chunk, plan_future, path, chunk,
+                return client.submit(run_chunk, plan_future, path, chunk, run_id,
                                      key=f"igesweep-chunk-{chunk}-{run_id}", pure=False)
 
             # At most TASKS_IN_FLIGHT chunk tasks at once, so the client's and the

@@ -256,7 +256,7 @@ class ChunkWriter:
     Opening the ~20 arrays of a store (reading and parsing their metadata)
     took ~8 ms of the ~60 ms of processor time of writing a 3,800-lane chunk
     (BENCHMARKS.md): a run in one process keeps one writer for all its
-    chunks; a Dask task makes its own.
+    chunks, a Dask worker one per run (:func:`igesweep.sweep.compute.run_writer`).
 
     Parameters
     ----------
