@@ -24,9 +24,9 @@ IgE x weight sized to each requested number of lanes. For each size and path
 3. **Encoding**: one chunk's arrays encoded in memory with each candidate codec
    (seconds and compression ratio), to choose the codec by measurement.
 4. **Writing**: processor time (every thread of the process) of writing one
-   chunk's arrays into a store, as a Dask task does (a writer that opens the
-   store for its chunk) and as the command's process does (one writer kept over
-   the chunks), and each checksum algorithm's time on those arrays.
+   chunk's arrays into a store with a writer that opens the store for its chunk
+   and with one writer kept over the chunks (as the command's process and each
+   Dask worker do), interleaved, and each checksum algorithm's time on them.
 
 On Dask, worker time not in any phase ("idle") is the chunks' wall time times the
 workers minus the tasks' time: scheduling, result transfer, load imbalance. In
@@ -174,19 +174,19 @@ def child_writer(sweep: str, store: str, n_writes: int) -> dict:
     plan, _ = load_plan(sweep)
     arrays = compute_chunk(plan, plan.n_chunks // 2)
     full = [c for c in range(plan.n_chunks) if plan.chunk_lanes(c) == plan.chunk_lanes(0)]
-    rows = {}
-    for name, kept in (("a writer per chunk (Dask task)", False),
-                       ("one writer kept (process)", True)):
-        path = Path(store) / f"{len(rows)}.zarr"
+    kinds = ("a writer per chunk (Dask task before)", "one writer kept (process, Dask worker)")
+    paths = [Path(store) / f"{k}.zarr" for k in range(len(kinds))]
+    for path in paths:
         create_store(plan, path, {})
-        writer = ChunkWriter(path)
-        seconds = []
-        for k in range(n_writes):
-            chunk = full[k % len(full)]
+    kept = ChunkWriter(paths[1])
+    seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for k in range(n_writes):  # the two interleaved, each into a store of its own
+        chunk = full[k % len(full)]
+        for kind, writer in zip(kinds, (ChunkWriter(paths[0]), kept), strict=True):
             t0 = time.process_time()
-            (writer if kept else ChunkWriter(path)).write(plan, chunk, arrays)
-            seconds.append(time.process_time() - t0)
-        rows[name] = float(np.median(seconds))
+            writer.write(plan, chunk, arrays)
+            seconds[kind].append(time.process_time() - t0)
+    rows = {kind: float(np.median(s)) for kind, s in seconds.items()}
     dtypes = {n: a.dtype for n, a in arrays.items()}
     checksums = {}
     for algorithm in ALGORITHMS:
