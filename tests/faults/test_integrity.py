@@ -147,8 +147,9 @@ def test_the_digest_is_crc32_of_the_stored_bytes_little_endian_and_the_store_say
 
 
 def test_a_store_checked_with_blake2b_before_the_algorithm_was_recorded_still_verifies(store):
-    """Stores written earlier record BLAKE2b-64 digests and no algorithm: verified as such."""
-    _, out, _ = store
+    """Stores written earlier record BLAKE2b-64 digests and no algorithm: verified as such,
+    and a resume rewrites a damaged chunk's digests with the store's own algorithm."""
+    sweep, out, before = store
     group = zarr.open_group(str(out), mode="r+", use_consolidated=False)
     names = list(group.attrs["checksum_variables"])
     recorded = group["bookkeeping/chunk_checksum"]
@@ -173,3 +174,8 @@ def test_a_store_checked_with_blake2b_before_the_algorithm_was_recorded_still_ve
     victim.write_bytes(bytes(data))
     proc = cli("verify", out)
     assert proc.returncode == 3 and "free_ige" in proc.stderr, proc.stderr
+    resumed = cli("sweep", sweep, "-o", out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert cli("verify", out).returncode == 0
+    assert "checksum_algorithm" not in zarr.open_group(str(out), mode="r").attrs
+    np.testing.assert_array_equal(open_sweep(out)["free_ige"].values, before)

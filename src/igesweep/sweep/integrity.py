@@ -65,9 +65,9 @@ def digest(values: np.ndarray, dtype: np.dtype, algorithm: str = ALGORITHM) -> n
 
 
 def chunk_digests(names: list[str], values: Mapping[str, np.ndarray],
-                  dtypes: Mapping[str, np.dtype]) -> np.ndarray:
-    """Digests (:data:`ALGORITHM`) of one chunk's arrays, in ``names`` order, stored dtypes."""
-    return np.array([digest(values[n], dtypes[n]) for n in names], dtype=np.uint64)
+                  dtypes: Mapping[str, np.dtype], algorithm: str = ALGORITHM) -> np.ndarray:
+    """Digests of one chunk's arrays, in ``names`` order, each with its stored dtype."""
+    return np.array([digest(values[n], dtypes[n], algorithm) for n in names], dtype=np.uint64)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from igesweep.sweep.integrity import (
     CHECKSUM_ALGORITHM,
     CHECKSUM_VARIABLES,
     CHUNK_DONE,
+    LEGACY_ALGORITHM,
     chunk_digests,
 )
 from igesweep.sweep.plan import SweepPlan
@@ -227,13 +228,16 @@ class _OpenStore:
     arrays: dict[str, Any]
     checksum: Any
     done: Any
+    #: the store's digest algorithm (a store resumed keeps the one it was written with)
+    algorithm: str
 
 
 async def _open_store(path: Path) -> _OpenStore:
     group = await zarr.api.asynchronous.open_group(str(path), mode="r+", use_consolidated=False)
     names = list(group.attrs[CHECKSUM_VARIABLES])
     opened = await asyncio.gather(*(group.getitem(n) for n in [*names, CHECKSUM, CHUNK_DONE]))
-    return _OpenStore(dict(zip(names, opened[:-2], strict=True)), opened[-2], opened[-1])
+    return _OpenStore(dict(zip(names, opened[:-2], strict=True)), opened[-2], opened[-1],
+                      group.attrs.get(CHECKSUM_ALGORITHM, LEGACY_ALGORITHM))
 
 
 async def _write_opened(store: _OpenStore, region: tuple[slice, ...], chunk: int,
@@ -290,7 +294,7 @@ class ChunkWriter:
             raise ValueError(f"chunk arrays {sorted(arrays)} are not the store's "
                              f"{sorted(store.arrays)}")
         digests = chunk_digests(list(store.arrays), arrays,
-                                {n: a.dtype for n, a in store.arrays.items()})
+                                {n: a.dtype for n, a in store.arrays.items()}, store.algorithm)
         watch.lap("checksum")
         sync(_write_opened(store, plan.chunk_region(chunk), chunk, arrays, digests))
         watch.lap("write")
