@@ -11,7 +11,7 @@ The digest is CRC-32 (:func:`zlib.crc32`, the checksum of zip and PNG), made
 to find accidental damage: 1.5 ms per 8 MB chunk against 7-9 ms for the
 64-bit BLAKE2b of stores written before it (BENCHMARKS.md). The store's
 :data:`CHECKSUM_ALGORITHM` attribute names it; a store without the attribute
-is verified with BLAKE2b-64.
+is verified with BLAKE2b-64, and chunks resumed into it are hashed that way.
 """
 
 from __future__ import annotations
