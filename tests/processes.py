@@ -21,17 +21,6 @@ import pytest
 DEFAULT_TIMEOUT_S = 600.0
 
 
-def ctrl_c_as_in_a_terminal() -> None:
-    """``preexec_fn`` of a command a test stops with SIGINT as a terminal's Ctrl-C would.
-
-    A shell starts background jobs with SIGINT ignored and children inherit
-    that (a Python started so never raises KeyboardInterrupt): a suite run in
-    the background would see its interrupted commands run on to the end. A
-    terminal's foreground command has the default disposition; so do these.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def igesweep_command(*args: object) -> list[str]:
     """The ``igesweep`` command line with ``args``, run by this interpreter."""
     return [sys.executable, "-m", "igesweep.cli", *map(str, args)]

@@ -179,3 +179,12 @@ def test_a_store_checked_with_blake2b_before_the_algorithm_was_recorded_still_ve
     assert cli("verify", out).returncode == 0
     assert "checksum_algorithm" not in zarr.open_group(str(out), mode="r").attrs
     np.testing.assert_array_equal(open_sweep(out)["free_ige"].values, before)
+
+
+def test_a_store_with_an_unknown_checksum_algorithm_is_not_called_damaged(store):
+    _, out, _ = store
+    zarr.open_group(str(out), mode="r+", use_consolidated=False).attrs[
+        "checksum_algorithm"] = "xxh3-64"
+    with pytest.raises(ValueError, match="'xxh3-64', which this igesweep cannot compute") as err:
+        verify_store(out)
+    assert "damaged" not in str(err.value) and "--overwrite" not in str(err.value)

@@ -19,7 +19,7 @@ import yaml
 
 from igesweep.sweep import open_sweep, run_sweep
 from igesweep.sweep.store import chunks_done
-from tests.processes import ctrl_c_as_in_a_terminal, igesweep, igesweep_command
+from tests.processes import igesweep, igesweep_command
 
 SWEEP = {
     "therapy": "omalizumab",
@@ -89,7 +89,7 @@ def test_ctrl_c_stops_with_exit_130_and_resume_finishes(tmp_path, where):
     workers = ["--workers", "2"] if where == "on dask workers" else []
     proc = subprocess.Popen(igesweep_command("sweep", path, "-o", out, *workers),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=ctrl_c_as_in_a_terminal)
+                            start_new_session=True)
     deadline = time.monotonic() + 240
     while _done(out) < 3 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)   # polling a condition, not waiting for one

@@ -16,6 +16,7 @@ from igesweep.parameters import parameter_table
 from igesweep.sweep import load_plan
 from igesweep.sweep import store as store_module
 from igesweep.sweep.compute import compute_chunk
+from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.store import ChunkWriter, chunks_done, create_store
 from tests import processes
 
@@ -191,10 +192,12 @@ def test_a_chunk_writer_refuses_arrays_other_than_the_stores_and_marks_nothing(t
     create_store(plan, store, ATTRS)
     arrays = compute_chunk(plan, 0)
     missing = {name: a for name, a in arrays.items() if name != "free_ige"}
-    with pytest.raises(ValueError, match="free_ige"):
+    with pytest.raises(ValueError, match=r"missing \['free_ige'\], not in the store \[\]"):
         ChunkWriter(store).write(plan, 0, missing)
     assert not chunks_done(store).any()
     ChunkWriter(store).write(plan, 0, arrays)
     assert chunks_done(store).tolist() == [True] + [False] * (plan.n_chunks - 1)
+    checked = verify_store(store)      # the digests recorded are those of the values read back
+    assert checked.n_done == 1 and not checked.bad
     written = xr.open_zarr(store, consolidated=False)["free_ige"][plan.chunk_region(0)]
     np.testing.assert_array_equal(written.values, arrays["free_ige"])

@@ -156,8 +156,7 @@ def _stop_during_a_new_sweep_job(work: Path, config: Path, sig: signal.Signals) 
     sweep_log = work / "logs" / "run_sweep"
     before = set(sweep_log.iterdir()) if sweep_log.is_dir() else set()
     proc = subprocess.Popen(snakemake_command(config=config), cwd=work, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=processes.ctrl_c_as_in_a_terminal)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
         while not (sweep_log.is_dir() and set(sweep_log.iterdir()) - before):

@@ -131,8 +131,8 @@ def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.nda
     started : float
         :func:`time.perf_counter` when the chunk's computation started.
     writer : ChunkWriter, optional
-        The store's writer, kept over the chunks of a run in one process; by
-        default one of its own.
+        The store's writer, kept over a run's chunks (then ``path`` is only
+        its path); by default one of its own for ``path``.
     """
     watch = Stopwatch()
     error = None
@@ -156,7 +156,9 @@ def run_writer(path: str, run_id: str) -> ChunkWriter:
     A worker then opens the store once per run rather than once per chunk
     (~8 ms of each chunk's writing, BENCHMARKS.md). Only the latest run's
     writer is kept; a store written again at the same path by a later run
-    (another ``run_id``) is opened afresh.
+    (another ``run_id``) is opened afresh. (Two runs alternating on the
+    workers of one scheduler reopen their stores at each switch: correct, as
+    slow as before.)
     """
     key = (path, run_id)
     with _RUN_WRITER_LOCK:

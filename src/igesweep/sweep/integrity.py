@@ -52,6 +52,23 @@ def _blake2b_64(buffer: memoryview) -> int:
 ALGORITHMS = {ALGORITHM: zlib.crc32, LEGACY_ALGORITHM: _blake2b_64}
 
 
+def store_algorithm(attrs: Mapping[str, object], path: str | Path) -> str:
+    """The digest algorithm a store's attributes name (:data:`LEGACY_ALGORITHM` if none).
+
+    Raises
+    ------
+    ValueError
+        If the store names an algorithm this version does not know (a store
+        written by a later igesweep); its values are not in question.
+    """
+    algorithm = str(attrs.get(CHECKSUM_ALGORITHM, LEGACY_ALGORITHM))
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"{path}: the store's chunk checksums are {algorithm!r}, which this "
+                         f"igesweep cannot compute (it knows {', '.join(ALGORITHMS)}); use the "
+                         "igesweep version that wrote the store")
+    return algorithm
+
+
 def digest(values: np.ndarray, dtype: np.dtype, algorithm: str = ALGORITHM) -> np.uint64:
     """Digest of the bytes of ``values`` as stored: ``dtype``, little-endian, NaNs canonical.
 
@@ -59,9 +76,9 @@ def digest(values: np.ndarray, dtype: np.dtype, algorithm: str = ALGORITHM) -> n
     """
     a = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
     if a.dtype.kind == "f" and np.isnan(a).any():
-        a = np.where(np.isnan(a), np.array(np.nan, dtype=a.dtype), a)
-    # the array's own buffer, not a copy (an empty array's is empty too)
-    return np.uint64(ALGORITHMS[algorithm](a.data.cast("B") if a.size else memoryview(b"")))
+        a = np.where(np.isnan(a), np.array(np.nan, dtype=a.dtype), a).astype(a.dtype, copy=False)
+    # the array's own bytes, not a copy
+    return np.uint64(ALGORITHMS[algorithm](a.reshape(-1).view(np.uint8)))
 
 
 def chunk_digests(names: list[str], values: Mapping[str, np.ndarray],
@@ -110,9 +127,6 @@ def verify_store(path: str | Path) -> Verification:
         group = zarr.open_group(str(path), mode="r", use_consolidated=False)
         attrs = dict(group.attrs)
         names = list(attrs[CHECKSUM_VARIABLES])
-        algorithm = attrs.get(CHECKSUM_ALGORITHM, LEGACY_ALGORITHM)
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"unknown checksum algorithm {algorithm!r}")
         lane_dims = list(attrs["lane_dims"])
         chunks = tuple(int(c) for c in attrs["chunk_shape"])
         done = group[CHUNK_DONE][:] == 1
@@ -120,6 +134,7 @@ def verify_store(path: str | Path) -> Verification:
     except (KeyError, ValueError, TypeError, OSError) as err:
         raise ValueError(f"{path}: the store's bookkeeping cannot be read ({err}); it is "
                          "damaged: run the sweep again with --overwrite") from None
+    algorithm = store_algorithm(attrs, path)
     shape = tuple(group[names[0]].shape[:len(lane_dims)])
     result = Verification(n_done=int(done.sum()), n_chunks=int(done.size),
                           complete=attrs.get("igesweep_complete") == "true")

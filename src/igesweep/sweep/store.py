@@ -36,8 +36,8 @@ from igesweep.sweep.integrity import (
     CHECKSUM_ALGORITHM,
     CHECKSUM_VARIABLES,
     CHUNK_DONE,
-    LEGACY_ALGORITHM,
     chunk_digests,
+    store_algorithm,
 )
 from igesweep.sweep.plan import SweepPlan
 from igesweep.sweep.timing import Stopwatch
@@ -237,7 +237,7 @@ async def _open_store(path: Path) -> _OpenStore:
     names = list(group.attrs[CHECKSUM_VARIABLES])
     opened = await asyncio.gather(*(group.getitem(n) for n in [*names, CHECKSUM, CHUNK_DONE]))
     return _OpenStore(dict(zip(names, opened[:-2], strict=True)), opened[-2], opened[-1],
-                      group.attrs.get(CHECKSUM_ALGORITHM, LEGACY_ALGORITHM))
+                      store_algorithm(group.attrs, path))
 
 
 async def _write_opened(store: _OpenStore, region: tuple[slice, ...], chunk: int,
@@ -278,21 +278,25 @@ class ChunkWriter:
 
         ``arrays`` holds every lane array of the store (:func:`compute_chunk`'s).
         ``watch``, if given, is charged with the phases ``checksum`` (computing
-        the digests) and ``write`` (the arrays, encoding included, then the
-        digests and the done flag, in that order).
+        the digests) and ``write`` (opening the store the first time; the
+        arrays, encoding included, then the digests and the done flag, in that
+        order).
 
         Raises
         ------
         ValueError
-            If ``arrays`` are not exactly the store's lane arrays.
+            If ``arrays`` are not exactly the store's lane arrays, or the store's
+            checksums are of an algorithm this version does not know.
         """
         watch = watch or Stopwatch()
         if self._store is None:
             self._store = sync(_open_store(self.path))
+            watch.lap("write")
         store = self._store
-        if set(arrays) != set(store.arrays):
-            raise ValueError(f"chunk arrays {sorted(arrays)} are not the store's "
-                             f"{sorted(store.arrays)}")
+        missing, extra = set(store.arrays) - set(arrays), set(arrays) - set(store.arrays)
+        if missing or extra:
+            raise ValueError(f"chunk {chunk}'s arrays differ from the store's: missing "
+                             f"{sorted(missing)}, not in the store {sorted(extra)}")
         digests = chunk_digests(list(store.arrays), arrays,
                                 {n: a.dtype for n, a in store.arrays.items()}, store.algorithm)
         watch.lap("checksum")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-#: Phases of a chunk's work in a worker, in order (:class:`~igesweep.sweep.compute.ChunkReport`).
+#: Phases of a chunk's work in a worker (:class:`~igesweep.sweep.compute.ChunkReport`).
 CHUNK_PHASES = ("pack", "kernel", "metrics", "write", "checksum")
 #: Phases of a sweep in the client, in order (:class:`~igesweep.sweep.run.SweepSummary`).
 CLIENT_PHASES = ("plan", "store", "warm_up", "cluster_start", "scatter", "chunks", "finish",
