@@ -111,17 +111,16 @@ def os_error_text(err: OSError) -> str:
     return f"{err.strerror or err} ({type(err).__name__})"
 
 
-def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.ndarray],
-                phases: dict[str, float], started: float,
-                writer: ChunkWriter | None = None) -> ChunkReport:
+def store_chunk(plan: SweepPlan, writer: ChunkWriter, chunk: int, arrays: dict[str, np.ndarray],
+                phases: dict[str, float], started: float) -> ChunkReport:
     """Write a computed chunk into the store; report it with its phases.
 
     Parameters
     ----------
     plan : SweepPlan
         The sweep.
-    path : str
-        The store.
+    writer : ChunkWriter
+        The store's writer, kept over a run's chunks.
     chunk : int
         The chunk's number.
     arrays : dict of str to ndarray
@@ -130,14 +129,11 @@ def store_chunk(plan: SweepPlan, path: str, chunk: int, arrays: dict[str, np.nda
         Seconds of the phases that computed it; ``write`` and ``checksum`` are added.
     started : float
         :func:`time.perf_counter` when the chunk's computation started.
-    writer : ChunkWriter, optional
-        The store's writer, kept over a run's chunks (then ``path`` is only
-        its path); by default one of its own for ``path``.
     """
     watch = Stopwatch()
     error = None
     try:
-        (writer or ChunkWriter(Path(path))).write(plan, chunk, arrays, watch=watch)
+        writer.write(plan, chunk, arrays, watch=watch)
     except OSError as err:
         error = os_error_text(err)
     return ChunkReport(chunk=chunk, n_lanes=plan.chunk_lanes(chunk),
@@ -177,8 +173,7 @@ def run_chunk(plan: SweepPlan, path: str, chunk: int, run_id: str) -> ChunkRepor
     started = time.perf_counter()
     watch = Stopwatch()
     arrays = compute_chunk(plan, chunk, watch=watch)
-    return store_chunk(plan, path, chunk, arrays, watch.seconds, started,
-                       run_writer(path, run_id))
+    return store_chunk(plan, run_writer(path, run_id), chunk, arrays, watch.seconds, started)
 
 
 def compute_in_memory(plan: SweepPlan, names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -177,8 +177,8 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
             arrays = compute_chunk(plan, chunk, parallel=True, watch=watch)
             if writing is not None:
                 written(writing)
-            writing = writer.submit(store_chunk, plan, str(target), chunk, arrays,
-                                    watch.seconds, started, chunk_writer)
+            writing = writer.submit(store_chunk, plan, chunk_writer, chunk, arrays,
+                                    watch.seconds, started)
         if writing is not None:
             written(writing)
     return phases
