@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from igesweep.events import EVENT_APHERESIS, EVENT_IV, EVENT_SC
-from igesweep.models.declaration import BINDING_FULL, BINDING_QE
+from igesweep.models.terms import BINDING_FULL, BINDING_QE
 from igesweep.solver import LaneBatch, rodas5p, solve_batch
 from igesweep.solver.rodas5p import ERROR_EXPONENT, error_power
 from igesweep.solver.status import (

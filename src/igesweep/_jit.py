@@ -17,52 +17,26 @@ subtracting a constant it would simplify away.
 Numba keys a cached function by its own source file only: it does not notice
 that a compiled function it calls, defined in another file, has changed, and
 would go on running the old machine code. igesweep therefore keeps its cache
-in a directory named after a hash of every source file of the package
-(``<cache root>/igesweep-<version>-<hash>``), so any change to the sources
-starts a fresh cache. The cache root is ``$NUMBA_CACHE_DIR`` if set, else
-``$XDG_CACHE_HOME/igesweep/numba`` (``~/.cache/igesweep/numba``); if that
-cannot be created, Numba's default location is used.
+in :data:`igesweep._cache.CACHE_DIR`, a directory named after a hash of every
+source file of the package, so any change to the sources starts a fresh
+cache; if that directory cannot be created, Numba's default location is used.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numba
 from numba.core import config
 
+from igesweep._cache import CACHE_DIR, source_hash
+
+__all__ = ["CACHE_DIR", "jit", "jit_inline", "jit_parallel", "source_hash"]
+
 _OPTIONS: dict[str, Any] = {
     "cache": True, "error_model": "numpy", "nogil": True,
 }
-
-
-def source_hash(root: Path = Path(__file__).parent) -> str:
-    """Hash of every ``.py`` file below ``root`` (names and contents)."""
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _cache_dir() -> str | None:
-    from igesweep._version import __version__
-
-    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "igesweep", "numba")
-    path = os.path.join(base, f"igesweep-{__version__}-{source_hash()}")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError:
-        return None
-    return path if os.access(path, os.W_OK) else None
-
-
-CACHE_DIR = _cache_dir()
 
 
 def _compile(func: Callable[..., Any], **extra: Any) -> Any:

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError
-from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL, get_model
+from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL
+from igesweep.models.card import get_card
 from igesweep.parameters import (
     BY_NAME,
     PARAMETER_NAMES,
@@ -299,7 +300,7 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
     """Each ``models.NAME`` block: a known model, known therapies, complete admissible values."""
     for name, block in parsed.models.items():
         try:
-            get_model(name)
+            get_card(name)
         except KeyError as err:
             problems.append((f"models.{name}", err.args[0]))
             continue

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from igesweep.events import EVENT_APHERESIS
-from igesweep.models.declaration import Model
 from igesweep.outputs import METRIC_NAMES
+
+if TYPE_CHECKING:
+    from igesweep.models.card import ModelCard
 
 
 def summary_metrics(
@@ -98,7 +101,7 @@ def metrics_of_outputs(
     times: np.ndarray,
     outputs: Mapping[str, np.ndarray],
     params: np.ndarray,
-    model: Model,
+    model: ModelCard,
     event_day: np.ndarray,
     event_kind: np.ndarray,
     n_events: np.ndarray,
@@ -109,7 +112,7 @@ def metrics_of_outputs(
 ) -> dict[str, np.ndarray]:
     """:func:`summary_metrics` from a model's outputs by name.
 
-    ``fceri_reduction`` reads the model's :attr:`~igesweep.models.declaration.Model.
+    ``fceri_reduction`` reads the model's :attr:`~igesweep.models.card.ModelCard.
     receptor_readout` against its untreated value; a model without receptors
     (or without ``threshold_fold``) gets NaN for the receptor metrics; the
     free-IgE metrics need ``free_ige``.
@@ -120,8 +123,8 @@ def metrics_of_outputs(
         The model's outputs by name.
     params : ndarray, shape (n_lanes, n_parameters)
         Packed parameters in ``model``'s order.
-    model : Model
-        The model the outputs come from.
+    model : ModelCard
+        The model the outputs come from (its card).
     """
     free = outputs["free_ige"]
     nan = np.full_like(free, np.nan)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from igesweep.events import EVENT_CODES
-from igesweep.models.declaration import BINDING_CODES
+from igesweep.models.terms import BINDING_CODES
 from igesweep.resolve import Lane
 from igesweep.solver import LaneBatch
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL, get_model
-from igesweep.models.declaration import Parameter
-from igesweep.models.declaration import check_values as _check_model_values
+from igesweep.models import CATALOGUE_MODEL, DEFAULT_MODEL
+from igesweep.models.card import get_card
+from igesweep.models.terms import Parameter
+from igesweep.models.terms import check_values as _check_model_values
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,13 @@ class ParameterTable:
 
     def check(self, values: dict[str, float]) -> list[tuple[str, str]]:
         """``(parameter, problem)`` pairs of a complete value set; empty when admissible."""
-        return _check_model_values(get_model(self.model), values)
+        return _check_model_values(get_card(self.model), values)
 
 
 @cache
 def parameter_table(model: str = DEFAULT_MODEL) -> ParameterTable:
     """The parameter table of model ``model`` (a name for :func:`igesweep.models.get_model`)."""
-    m = get_model(model)
+    m = get_card(model)
     return ParameterTable(model=model, parameters=m.parameters, constraints=m.constraints)
 
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.models import DEFAULT_MODEL, get_model
+from igesweep.models import DEFAULT_MODEL
+from igesweep.models.card import get_card
 from igesweep.parameters import parameter_table
 from igesweep.scenario import ExplicitRegimen, RepeatingRegimen, Scenario
 
@@ -122,7 +123,7 @@ def check_model(scenario: Scenario, catalogue: Catalogue,
     InputError
         Naming the model and what it lacks, with the allowed alternatives.
     """
-    model = get_model(scenario.model)
+    model = get_card(scenario.model)
     problems = []
     try:
         catalogue.therapy_block(scenario.therapy, scenario.model)
@@ -131,7 +132,7 @@ def check_model(scenario: Scenario, catalogue: Catalogue,
     if scenario.binding not in model.bindings:
         problems.append(("binding", f"model {model.name!r} offers binding "
                                     f"{' | '.join(model.bindings)}, got {scenario.binding!r}"))
-    declared = {ev.kind for ev in model.events}
+    declared = set(model.event_kinds)
     for kind in sorted({kind for _, kind, _ in events} - declared):
         where = "apheresis_days" if kind == "apheresis" else "regimen"
         problems.append((where, f"model {model.name!r} has no {kind!r} events; it has: "

@@ -33,7 +33,8 @@ from pydantic import (
 )
 
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.models import DEFAULT_MODEL, get_model, is_model
+from igesweep.models import DEFAULT_MODEL, is_model
+from igesweep.models.card import get_card
 from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL
 
@@ -240,7 +241,7 @@ Times = Annotated[
 
 def _known_model(name: str) -> str:
     try:
-        get_model(name)
+        get_card(name)
     except KeyError as exc:
         raise ValueError(exc.args[0]) from None
     return name

@@ -14,7 +14,7 @@ from igesweep.attributes import lane_attrs, solver_attrs, status_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.events import EVENT_CODES
 from igesweep.metrics import metrics_of_outputs
-from igesweep.models import get_model
+from igesweep.models.card import get_card
 from igesweep.outputs import METRICS
 from igesweep.packing import pack_lanes
 from igesweep.provenance import provenance_attrs
@@ -84,7 +84,7 @@ def simulate(
     batch = pack_lanes([lane], times)
     result = solve_batch(batch, rtol=scen.solver.rtol, atol=scen.solver.atol,
                          max_steps=scen.solver.max_steps, parallel=parallel)
-    model = get_model(lane.model)
+    model = get_card(lane.model)
     outputs = {v.name: result.outputs[i] for i, v in enumerate(model.outputs)}
     metrics = metrics_of_outputs(
         times, outputs, batch.params, model, batch.event_day, batch.event_kind,

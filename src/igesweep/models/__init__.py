@@ -47,6 +47,8 @@ def is_model(name: object) -> bool:
     """Whether ``name`` names a model :func:`get_model` can load."""
     if not isinstance(name, str):
         return False
+    if name in MODEL_MODULES:
+        return True
     try:
         get_model(name)
     except KeyError:

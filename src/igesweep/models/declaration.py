@@ -20,64 +20,21 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from igesweep.events import EVENT_CODES
+from igesweep.models.terms import Parameter
 
-Group = Literal["patient", "therapy"]
+__all__ = ["EVENT_MG", "MAX_DOSE", "Derived", "Event", "Model", "Output", "Parameter",
+           "ReversibleBinding", "State"]
 
 #: Amount of the event being applied, mg (in :attr:`Event.updates` and :attr:`Event.dose`).
 EVENT_MG = sp.Symbol("event_mg", real=True)
 #: Largest dose of the lane's events in the unit of :attr:`Event.dose` (1 if none).
 MAX_DOSE = sp.Symbol("max_dose", positive=True)
-
-#: Binding options: how a reversible binding reaction of the model is integrated.
-BINDING_FULL = 0
-BINDING_QE = 1
-BINDING_QSS = 2
-BINDING_CODES: dict[str, int] = {"full": BINDING_FULL, "qe": BINDING_QE, "qss": BINDING_QSS}
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One model parameter, as given in configs, catalogue and output attributes.
-
-    Attributes
-    ----------
-    name : str
-        Name used in configs, the catalogue and output attributes.
-    group : {"patient", "therapy"}
-        Whether the value describes the patient or the therapy.
-    unit : str
-        Unit string (UDUNITS style where one exists).
-    description : str
-        One-line meaning.
-    positive : bool
-        The value must be strictly greater than zero (otherwise ``>= 0``).
-    fraction : bool
-        The value must lie in ``[0, 1]``.
-    signed : bool
-        Any finite value is admissible (covariate exponents).
-    minimum : float or None
-        Smallest admissible value, where it is above 0 (a valency is at least 1).
-    """
-
-    name: str
-    group: Group
-    unit: str
-    description: str
-    positive: bool = False
-    fraction: bool = False
-    signed: bool = False
-    minimum: float | None = None
-
-    @property
-    def symbol(self) -> sp.Symbol:
-        """The SymPy symbol standing for this parameter in equations."""
-        return sp.Symbol(self.name, real=True)
 
 
 @dataclass(frozen=True)
@@ -425,37 +382,3 @@ class Model:
             h.update(part.encode())
             h.update(b"\0")
         return h.hexdigest()[:16]
-
-
-def check_values(model: Model, values: Mapping[str, float]) -> list[tuple[str, str]]:
-    """Check a complete parameter set of ``model`` against the admissible ranges.
-
-    Parameters
-    ----------
-    model : Model
-        The model whose parameters are checked.
-    values : mapping of str to float
-        Every parameter name of the model mapped to its value.
-
-    Returns
-    -------
-    list of (str, str)
-        ``(parameter name, problem)`` pairs; empty when every value is admissible.
-    """
-    problems: list[tuple[str, str]] = []
-    for p in model.parameters:
-        v = values[p.name]
-        if not (v == v and abs(v) != float("inf")):
-            problems.append((p.name, f"must be a finite number, got {v!r}"))
-        elif p.positive and v <= 0:
-            problems.append((p.name, f"must be > 0, got {v!r}"))
-        elif v < 0 and not p.signed:
-            problems.append((p.name, f"must be >= 0, got {v!r}"))
-        elif p.fraction and v > 1:
-            problems.append((p.name, f"must lie in [0, 1], got {v!r}"))
-        elif p.minimum is not None and v < p.minimum:
-            problems.append((p.name, f"must be >= {p.minimum:g}, got {v!r}"))
-    for rate, constant in model.constraints:
-        if values[rate] > 0 and not values[constant] > 0:
-            problems.append((constant, f"must be > 0 when {rate} > 0, got {values[constant]!r}"))
-    return problems

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from igesweep.models.declaration import BINDING_CODES
+from igesweep.models.terms import BINDING_CODES
 from igesweep.solver.kernels import load_kernels
 from igesweep.solver.status import N_STATS, STATUS_NON_FINITE_OUTPUT, STATUS_OK
 from igesweep.tolerances import DEFAULT_ATOL, DEFAULT_RTOL

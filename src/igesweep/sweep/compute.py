@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from igesweep.metrics import metrics_of_outputs
-from igesweep.models import get_model
+from igesweep.models.card import get_card
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
 from igesweep.solver import STATUS_OK, solve_batch
@@ -83,7 +83,7 @@ def compute_chunk(plan: SweepPlan, chunk: int, *, parallel: bool = False,
         failed = res.status != STATUS_OK
         outputs = res.outputs
         outputs[:, failed, :] = np.nan
-        model = get_model(batch.model_name)
+        model = get_card(batch.model_name)
         table = parameter_table(batch.model_name)
         out = {o.name: outputs[i] for i, o in enumerate(model.outputs)}
         metrics = metrics_of_outputs(

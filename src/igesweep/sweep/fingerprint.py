@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from igesweep._version import __version__
-from igesweep.models import get_model
+from igesweep.models.card import get_card
 from igesweep.scenario import parse_yaml
 from igesweep.sweep.plan import SweepPlan
 
@@ -76,7 +76,7 @@ def input_digests(plan: SweepPlan, text: str) -> dict[str, str]:
             [np.array(design.keys), design.values]),
         "parameters_sha256": _arrays_digest(_parameter_arrays(plan)),
         "models_digest": hashlib.sha256(json.dumps(
-            [get_model(m).digest() for m in plan.models]).encode()).hexdigest(),
+            [get_card(m).digest() for m in plan.models]).encode()).hexdigest(),
         "igesweep_version": __version__,
     }
 

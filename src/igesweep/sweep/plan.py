@@ -18,7 +18,7 @@ import numpy as np
 from igesweep.catalogue import Catalogue
 from igesweep.errors import InputError
 from igesweep.events import EVENT_CODES
-from igesweep.models.declaration import BINDING_CODES
+from igesweep.models.terms import BINDING_CODES
 from igesweep.parameters import parameter_table
 from igesweep.resolve import events_of, resolve
 from igesweep.scenario import parse_scenario

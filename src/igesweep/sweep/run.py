@@ -19,7 +19,7 @@ import numpy as np
 from igesweep.attributes import solver_attrs
 from igesweep.catalogue import Catalogue, load_catalogue
 from igesweep.errors import InputError, RunStopped
-from igesweep.models import get_model
+from igesweep.models.card import get_card
 from igesweep.provenance import provenance_attrs
 from igesweep.scenario import load_yaml
 from igesweep.solver import LaneBatch, solve_batch
@@ -371,7 +371,7 @@ def _prepare_store(plan: SweepPlan, text: str, output: Path, *, resume: bool,
         target = staging
     attrs = {**provenance_attrs(text, "sweep"), **solver_attrs(plan.sweep.scenario), **digests}
     attrs["metric_target_free_ige_ng_ml"] = plan.sweep.scenario.metrics.target_free_ige_ng_ml
-    model = get_model(plan.sweep.model)
+    model = get_card(plan.sweep.model)
     attrs["model"] = model.name
     attrs["model_digest"] = model.digest()
     tmp = output.with_name(f".{output.name}.template")

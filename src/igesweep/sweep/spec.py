@@ -20,7 +20,8 @@ import numpy as np
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from igesweep.errors import InputError, unknown_name_message
-from igesweep.models import DEFAULT_MODEL, get_model, is_model
+from igesweep.models import DEFAULT_MODEL, is_model
+from igesweep.models.card import get_card
 from igesweep.parameters import ParameterTable, parameter_table
 from igesweep.scenario import (
     PositiveNumber,
@@ -261,7 +262,7 @@ class Sweep:
 
 def shared_outputs(models: Sequence[str]) -> tuple[str, ...]:
     """Output names every model of ``models`` has, in the first model's order."""
-    names = [get_model(m).output_names for m in models]
+    names = [get_card(m).output_names for m in models]
     return tuple(n for n in names[0] if all(n in other for other in names[1:]))
 
 

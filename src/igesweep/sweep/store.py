@@ -26,7 +26,7 @@ from zarr.codecs import BloscCodec, ZstdCodec
 from zarr.core.sync import sync
 
 from igesweep.attributes import status_attrs
-from igesweep.models import get_model
+from igesweep.models.card import get_card
 from igesweep.outputs import METRICS
 from igesweep.parameters import parameter_table
 from igesweep.store import consolidate
@@ -138,7 +138,7 @@ def _data_variables(plan: SweepPlan) -> dict[str, _Variable]:
         return _Variable(lane_dims, shape, dtype, {**attrs, **labels}, chunks, fill, compressors)
 
     out: dict[str, _Variable] = {}
-    for v in get_model(plan.sweep.model).outputs:
+    for v in get_card(plan.sweep.model).outputs:
         if v.name in plan.sweep.variables:
             out[v.name] = _Variable(
                 (*lane_dims, "time"), (*shape, n_t), plan.sweep.output.dtype,
