@@ -277,28 +277,3 @@ def test_sweeps_up_to_the_limit_run_in_this_process_and_larger_ones_on_dask(tmp_
     assert "running in this process (3 lanes; a Dask cluster is started above 3" in said[3]
     assert "dashboard" not in said[3]
     assert "dask dashboard:" in said[4] and "running in this process" not in said[4]
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"),
-                    reason="only Linux gives a thread a nice value of its own")
-def test_a_sweep_in_this_process_writes_its_chunks_at_the_lowest_priority(tmp_path,
-                                                                         monkeypatch):
-    """The writer thread yields the cores to the kernel's threads (nice 19, issue 15);
-    the thread that runs the sweep keeps its own priority."""
-    import igesweep.sweep.run as run_module
-
-    real_store_chunk = run_module.store_chunk
-    nice_of_writes = []
-
-    def store_chunk(*args, **kwargs):
-        nice_of_writes.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return real_store_chunk(*args, **kwargs)
-
-    monkeypatch.setattr(run_module, "store_chunk", store_chunk)
-    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    sweep = {**BASE, "times": {"start": 0, "stop": 28, "step": 28},
-             "grid": {"patient.weight_kg": {"linspace": [40, 100, 6]}},
-             "output": {"variables": ["free_ige"], "chunk_lanes": 2}}
-    assert run_sweep(write(tmp_path, sweep), tmp_path / "s.zarr", quiet=True).complete
-    assert nice_of_writes == [run_module.WRITER_NICE] * 3
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller < 19

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -152,35 +150,13 @@ def _add_phases(total: dict[str, float], report: ChunkReport) -> None:
         total[phase] = total.get(phase, 0.0) + seconds
 
 
-#: Nice value of the writer thread of a sweep run in the command's process (Linux).
-WRITER_NICE = 19
-
-
-def _yield_to_the_kernel() -> None:
-    """Give the calling thread the lowest scheduling priority (nice 19), on Linux only.
-
-    The writer thread shares the cores with Numba's threads, one per core:
-    at equal priority it takes its processor time from one of them and the
-    whole chunk waits for that thread. At nice 19 it runs first where a core
-    is idle (a thread done with its share of the groups, the main thread
-    packing or computing metrics, the main thread waiting for the writer) and
-    can never be starved for long: the main thread waits for it before it
-    hands over the next chunk. On Linux the nice value belongs to the thread
-    (setpriority(2), NOTES); elsewhere it would apply to the whole process,
-    so nothing is changed there.
-    """
-    if sys.platform.startswith("linux"):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICE)
-
-
 def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
                     progress: Progress) -> dict[str, float]:
     """Run the pending chunks here, each over Numba's threads, writing one while computing the next.
 
     One writer thread stores chunk k (encoding, checksums, its done flag) while
     the kernel computes chunk k+1: the kernel, zstd, hashing and file writes all
-    release the GIL. The writer runs at the lowest priority
-    (:func:`_yield_to_the_kernel`). At most one computed chunk waits for its write, and the
+    release the GIL. At most one computed chunk waits for its write, and the
     writer is joined before this returns or raises (a second Ctrl-C during that
     wait cuts it short; the interpreter still joins the writer before it exits).
     Returns the seconds per chunk phase, summed.
@@ -193,8 +169,7 @@ def _run_in_process(plan: SweepPlan, target: Path, pending: np.ndarray,
         progress.update(report.n_lanes)
 
     chunk_writer = ChunkWriter(target)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="igesweep-writer",
-                            initializer=_yield_to_the_kernel) as writer:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="igesweep-writer") as writer:
         writing: Future[ChunkReport] | None = None
         for chunk in pending.tolist():
             started = time.perf_counter()
