@@ -301,7 +301,7 @@ def _check_model_blocks(parsed: CatalogueFile, problems: list[tuple[str, str]]) 
     for name, block in parsed.models.items():
         try:
             get_card(name)
-        except KeyError as err:
+        except (KeyError, ValueError) as err:
             problems.append((f"models.{name}", err.args[0]))
             continue
         table = parameter_table(name)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from igesweep.models.card import (
     card_to_json,
     get_card,
 )
+from igesweep.models.functions import emax
+from igesweep.models.igesweep1 import MODEL as IGESWEEP1
 from tests import processes
 from tests.models.toy import MODEL as TOY
 
@@ -45,13 +49,25 @@ def test_card_holds_what_the_declaration_says(name):
     assert card.receptor_readout == model.receptor_readout
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_receptor_baseline_matches_the_declaration_evaluated_by_sympy(name):
+def _symbol(name: str) -> sp.Symbol:
+    return IGESWEEP1.parameter(name).symbol
+
+
+#: igesweep-1 with a receptor baseline SymPy prints with ``functools.reduce`` (Max, Min).
+MAX_BASELINE = dataclasses.replace(
+    IGESWEEP1, name="max-baseline", receptor_baseline=sp.Min(
+        sp.Max(_symbol("fceri_baseline_per_cell"), 3 * _symbol("weight_kg")),
+        sp.sqrt(_symbol("ige_baseline_iu_ml")) * 1e4))
+
+
+@pytest.mark.parametrize("model", [*map(get_model, model_names()), MAX_BASELINE],
+                         ids=[*model_names(), "max-baseline"])
+def test_receptor_baseline_matches_the_declaration_evaluated_by_sympy(model):
     """The card's NumPy code against SymPy's own evaluation of the declared expression."""
-    model = get_model(name)
     card = card_of(model)
     rng = np.random.default_rng(7)
-    params = rng.uniform(0.5, 2.0, size=(4, len(model.parameters)))
+    params = rng.uniform(0.5, 2.0, size=(4, len(model.parameters))) * 10.0 ** rng.integers(
+        0, 4, size=(4, len(model.parameters)))
     got = card.receptor_baselines(params)
     assert got.shape == (4,)
     if model.receptor_baseline is None:
@@ -82,6 +98,21 @@ def test_card_survives_its_json(name):
 def test_text_that_is_not_a_card_is_refused(text):
     with pytest.raises(ValueError, match="card"):
         card_from_json(text)
+
+
+def test_a_card_written_with_another_sympy_is_refused():
+    """The declaration's digest is SymPy's printing of it: another SymPy, another digest."""
+    data = json.loads(card_to_json(card_of(IGESWEEP1)))
+    data["sympy"] = "0.1"
+    with pytest.raises(ValueError, match="written with"):
+        card_from_json(json.dumps(data))
+
+
+def test_a_baseline_sympy_cannot_print_for_numpy_is_refused_naming_the_model():
+    model = dataclasses.replace(IGESWEEP1, name="emax-baseline", receptor_baseline=emax(
+        1.0, 2.0, _symbol("fceri_baseline_per_cell")))
+    with pytest.raises(ValueError, match="'emax-baseline': its receptor_baseline"):
+        card_of(model)
 
 
 def test_unknown_model_names_the_allowed_ones():
@@ -117,6 +148,8 @@ def test_a_cached_card_is_read_without_sympy_and_a_damaged_one_rebuilt(tmp_path)
     assert first[0] == digest and first[1], "the first process builds the card from SymPy"
     path = first[2]
     assert path.is_relative_to(tmp_path) and path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644, "readable by every user of the cache"
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left"
     second = _read_card_in_new_process(tmp_path)
     assert second == (digest, False, path), "a cached card needs no SymPy"
     path.write_text(path.read_text()[:40])

@@ -18,11 +18,13 @@ process.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
 
 #: Version of the card's JSON layout; a file of another layout is rebuilt.
 CARD_LAYOUT = 1
+#: Modules the printed receptor baseline may use (SymPy's NumPy printer writes ``Max`` and
+#: ``Min`` with ``functools.reduce``); they are all the code's evaluation can see.
+_CODE_MODULES = {"numpy": np, "functools": functools}
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,9 @@ class ModelCard:
     receptor_readout : str or None
         The output of receptors per cell read by the metric ``fceri_reduction``.
     receptor_baseline_code : str or None
-        That output's untreated value as a NumPy expression in the parameter
-        names, printed by SymPy from the declaration.
+        That output's untreated value as a NumPy expression in ``p0``, ``p1``,
+        ... (the parameters in packing order), printed by SymPy from the
+        declaration.
     """
 
     name: str
@@ -131,8 +137,8 @@ class ModelCard:
         """
         if self.receptor_baseline_code is None:
             return np.full(params.shape[0], np.nan)
-        columns = dict(zip(self.parameter_names, params.T, strict=True))
-        value = eval(_compiled(self.receptor_baseline_code), {"numpy": np}, columns)
+        columns = {f"p{i}": column for i, column in enumerate(params.T)}
+        value = eval(_compiled(self.receptor_baseline_code), dict(_CODE_MODULES), columns)
         return np.broadcast_to(np.asarray(value, dtype=float), params.shape[:1]).copy()
 
 
@@ -141,33 +147,69 @@ def _compiled(code: str) -> CodeType:
     return compile(code, "<receptor baseline>", "eval")
 
 
-def card_of(model: Model) -> ModelCard:
-    """The card of a declaration (imports SymPy to print the receptor baseline)."""
-    code = None
-    if model.receptor_baseline is not None:
-        import sympy as sp
-        from sympy.printing.numpy import NumPyPrinter
+def _baseline_code(model: Model) -> str | None:
+    """The receptor baseline of ``model`` in parameters ``p0``, ``p1``... as NumPy code.
 
-        expr = sp.sympify(model.receptor_baseline)
-        for d in reversed(model.derived):
-            expr = expr.xreplace({d.symbol: d.expr})
-        expr = expr.xreplace({sp.Symbol(k, real=True): v for k, v in model.constants.items()})
-        code = NumPyPrinter().doprint(expr)
+    Raises
+    ------
+    ValueError
+        If SymPy cannot print it as code that needs only :data:`_CODE_MODULES`.
+    """
+    if model.receptor_baseline is None:
+        return None
+    import sympy as sp
+    from sympy.printing.numpy import NumPyPrinter
+
+    expr = sp.sympify(model.receptor_baseline)
+    for d in reversed(model.derived):
+        expr = expr.xreplace({d.symbol: d.expr})
+    expr = expr.xreplace({sp.Symbol(k, real=True): v for k, v in model.constants.items()})
+    expr = expr.xreplace({p.symbol: sp.Symbol(f"p{i}", real=True)
+                          for i, p in enumerate(model.parameters)})
+    printer = NumPyPrinter()
+    try:
+        code = printer.doprint(expr)
+    except NotImplementedError as exc:  # a function SymPy cannot print for NumPy
+        raise ValueError(f"model {model.name!r}: its receptor_baseline cannot be printed as "
+                         f"NumPy code ({str(exc).splitlines()[0]})") from None
+    needed = set(printer.module_imports) - set(_CODE_MODULES)
+    if needed:
+        raise ValueError(f"model {model.name!r}: its receptor_baseline needs "
+                         f"{', '.join(sorted(needed))}; allowed: NumPy functions, Max, Min")
+    return code
+
+
+def card_of(model: Model) -> ModelCard:
+    """The card of a declaration (imports SymPy to print the receptor baseline).
+
+    Raises
+    ------
+    ValueError
+        If the receptor baseline cannot be printed as NumPy code.
+    """
     return ModelCard(
         name=model.name, title=model.title, source=model.source,
         declaration_digest=model.digest(),
-        parameters=model.parameters, constraints=tuple(model.constraints),
+        parameters=tuple(model.parameters),
+        constraints=tuple((rate, constant) for rate, constant in model.constraints),
         state_names=model.state_names,
         outputs=tuple(OutputCard(o.name, o.unit, o.long_name) for o in model.outputs),
         pre_event_output=model.pre_event_output, bindings=model.bindings,
         event_kinds=tuple(ev.kind for ev in model.events),
         stiffness_keys=tuple(model.stiffness_keys), receptor_readout=model.receptor_readout,
-        receptor_baseline_code=code)
+        receptor_baseline_code=_baseline_code(model))
+
+
+@cache
+def _envelope() -> dict[str, str | int]:
+    """What a cached card must have been written with: this layout and this SymPy (whose
+    printing the declaration's digest depends on)."""
+    return {"layout": CARD_LAYOUT, "sympy": version("sympy")}
 
 
 def card_to_json(card: ModelCard) -> str:
-    """The card as JSON text (with :data:`CARD_LAYOUT`)."""
-    return json.dumps({"layout": CARD_LAYOUT, **asdict(card)}, indent=1)
+    """The card as JSON text, with :data:`CARD_LAYOUT` and the SymPy version."""
+    return json.dumps({**_envelope(), **asdict(card)}, indent=1)
 
 
 def card_from_json(text: str) -> ModelCard:
@@ -176,12 +218,13 @@ def card_from_json(text: str) -> ModelCard:
     Raises
     ------
     ValueError
-        If the text is not a card of this layout.
+        If the text is not a card of this layout and SymPy version.
     """
     try:
         data: dict[str, Any] = json.loads(text)
-        if data.pop("layout") != CARD_LAYOUT:
-            raise ValueError("card of another layout")
+        written_with = {key: data.pop(key) for key in _envelope()}
+        if written_with != _envelope():
+            raise ValueError(f"card written with {written_with}, not {_envelope()}")
         return ModelCard(**{
             **data,
             "parameters": tuple(Parameter(**p) for p in data["parameters"]),
@@ -201,11 +244,17 @@ def _card_path(name: str) -> Path | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` under a temporary name, then rename it (readable by all)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @cache
@@ -220,6 +269,8 @@ def get_card(name: str) -> ModelCard:
     ------
     KeyError
         With the allowed names, as :func:`igesweep.models.get_model`.
+    ValueError
+        If the model's receptor baseline cannot be printed as NumPy code.
     """
     path = _card_path(name) if name in MODEL_MODULES else None
     if path is not None:

@@ -17,12 +17,9 @@ sparsity, an elimination order for the stage systems, and the compiled code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from igesweep.events import EVENT_CODES
@@ -334,34 +331,6 @@ class Model:
             if p.name == name:
                 return p
         raise KeyError(name)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled without the cached functions (rebuilt on first use)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_receptor_baseline_function"}
-
-    @cached_property
-    def _receptor_baseline_function(self) -> Callable[..., Any] | None:
-        """:attr:`receptor_baseline` in parameters only, as a NumPy function (built once)."""
-        if self.receptor_baseline is None:
-            return None
-        expr = sp.sympify(self.receptor_baseline)
-        for d in reversed(self.derived):
-            expr = expr.xreplace({d.symbol: d.expr})
-        expr = expr.xreplace({sp.Symbol(k, real=True): v for k, v in self.constants.items()})
-        return sp.lambdify([p.symbol for p in self.parameters], expr, "numpy")
-
-    def receptor_baselines(self, params: np.ndarray) -> np.ndarray:
-        """Untreated value of :attr:`receptor_readout` per lane (NaN without receptors).
-
-        Parameters
-        ----------
-        params : numpy.ndarray, shape (n_lanes, n_parameters)
-            Packed parameters in :attr:`parameter_names` order.
-        """
-        f = self._receptor_baseline_function
-        if f is None:
-            return np.full(params.shape[0], np.nan)
-        return np.broadcast_to(np.asarray(f(*params.T), dtype=float), params.shape[:1]).copy()
 
     def digest(self) -> str:
         """Hash of everything in the declaration that the generated code depends on."""
