@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -36,6 +37,25 @@ def _cache_dir() -> str | None:
     except OSError:
         return None
     return path if os.access(path, os.W_OK) else None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` under a temporary name, then rename it: readers see the
+    whole file or none, concurrent writers of the same text do no harm.
+
+    The file is made readable by all (``mkstemp`` creates it 0600, which would keep other
+    users of a shared cache out); the temporary file is removed if anything fails.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 #: The cache directory of these sources, or ``None`` where it cannot be created and written.

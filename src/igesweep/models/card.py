@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from importlib.metadata import version
@@ -31,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from igesweep._cache import CACHE_DIR
+from igesweep._cache import CACHE_DIR, write_atomically
 from igesweep.models import MODEL_MODULES, get_model
-from igesweep.models.terms import Parameter
+from igesweep.models.terms import ModelNames, Parameter
 
 if TYPE_CHECKING:
     from igesweep.models.declaration import Model
@@ -65,7 +63,7 @@ class OutputCard:
 
 
 @dataclass(frozen=True)
-class ModelCard:
+class ModelCard(ModelNames):
     """What the run-time reads of a model declaration (:class:`~.declaration.Model`).
 
     Attributes
@@ -116,16 +114,6 @@ class ModelCard:
     def digest(self) -> str:
         """Hash of the declaration, as :meth:`~.declaration.Model.digest`."""
         return self.declaration_digest
-
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        """Parameter names in packing order."""
-        return tuple(p.name for p in self.parameters)
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """Output names in the order the kernels write them."""
-        return tuple(o.name for o in self.outputs)
 
     def receptor_baselines(self, params: np.ndarray) -> np.ndarray:
         """Untreated value of :attr:`receptor_readout` per lane (NaN without receptors).
@@ -243,20 +231,6 @@ def _card_path(name: str) -> Path | None:
     return Path(CACHE_DIR) / "cards" / f"{name}.json"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` under a temporary name, then rename it (readable by all)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @cache
 def get_card(name: str) -> ModelCard:
     """The card of model ``name`` (a name for :func:`igesweep.models.get_model`).
@@ -281,7 +255,7 @@ def get_card(name: str) -> ModelCard:
     card = card_of(get_model(name))
     if path is not None:
         try:
-            _write_atomically(path, card_to_json(card))
+            write_atomically(path, card_to_json(card))
         except OSError:
             pass
     return card

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from igesweep.events import EVENT_CODES
-from igesweep.models.terms import Parameter
+from igesweep.models.terms import ModelNames, Parameter
 
 __all__ = ["EVENT_MG", "MAX_DOSE", "Derived", "Event", "Model", "Output", "Parameter",
            "ReversibleBinding", "State"]
@@ -167,7 +167,7 @@ class ReversibleBinding:
 
 
 @dataclass(frozen=True)
-class Model:
+class Model(ModelNames):
     """A complete model declaration.
 
     Attributes
@@ -304,19 +304,9 @@ class Model:
     # -- look-ups ---------------------------------------------------------------------------
 
     @property
-    def parameter_names(self) -> tuple[str, ...]:
-        """Parameter names in packing order."""
-        return tuple(p.name for p in self.parameters)
-
-    @property
     def state_names(self) -> tuple[str, ...]:
         """State names in state-vector order."""
         return tuple(s.name for s in self.states)
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """Output names in the order the kernels write them."""
-        return tuple(o.name for o in self.outputs)
 
     @property
     def bindings(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import sympy
@@ -62,6 +62,25 @@ class Parameter:
         import sympy
 
         return sympy.Symbol(self.name, real=True)
+
+
+class ModelNames:
+    """Names of a model's parameters and outputs, for its declaration and its card alike
+    (both hold ``parameters`` and ``outputs``, each item with a ``name``)."""
+
+    if TYPE_CHECKING:
+        parameters: tuple[Parameter, ...]
+        outputs: tuple[Any, ...]
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Parameter names in packing order."""
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Output names in the order the kernels write them."""
+        return tuple(o.name for o in self.outputs)
 
 
 class ParameterSet(Protocol):

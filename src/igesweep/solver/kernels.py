@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from igesweep._jit import CACHE_DIR
+from igesweep._cache import CACHE_DIR, write_atomically
 
 if TYPE_CHECKING:
     from igesweep.models.declaration import Model
@@ -84,15 +84,7 @@ def _write_once(path: Path, text: str) -> None:
     """
     if path.exists() and path.read_text() == text:
         return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would keep other users of a shared cache out
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
 
 
 def _import(path: Path, name: str) -> ModuleType:
