@@ -42,7 +42,7 @@ def compile_all() -> None:
     threads' state.
     """
     from igesweep.models import get_model
-    from igesweep.sweep.engine import available_cores
+    from igesweep.sweep.cores import available_cores
 
     tasks = [(model, binding) for model in WARMED_MODELS for binding in get_model(model).bindings]
     workers = min(len(tasks), available_cores())

@@ -173,3 +173,26 @@ def test_the_console_command_holds_the_collector_off_only_while_starting():
             "code = main(['therapies']); "
             "print(code, gc.isenabled(), gc.get_freeze_count())").splitlines()[-1]
         assert library == f"0 {caller_sets == 'gc.enable()'} 0"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--cores", "0"], "argument --cores: expected a whole number of at least 1, not '0'"),
+    (["--workers", "-2"], "argument --workers: expected a whole number of at least 1, not '-2'"),
+    (["--cores", "two"], "argument --cores: expected a whole number of at least 1, not 'two'"),
+    (["--cores", "1", "--workers", "1"], "argument --workers: not allowed with argument --cores"),
+])
+def test_sweep_refuses_a_bad_count_of_cores_or_workers(tmp_path, args, says):
+    proc = run("sweep", EXAMPLE, "-o", tmp_path / "s.zarr", *args)
+    assert proc.returncode == 2 and says in proc.stderr
+    assert not (tmp_path / "s.zarr").exists()
+
+
+def test_sweep_on_the_cores_given(tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "therapy": "omalizumab", "times": {"start": 0, "stop": 28, "step": 28},
+        "regimen": {"route": "sc", "dose_mg": 300, "interval_days": 28, "n_doses": 1},
+        "grid": {"patient.weight_kg": [40, 80]}}))
+    proc = run("sweep", sweep, "-o", tmp_path / "s.zarr", "--cores", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "running in this process on 1 core (2 lanes" in proc.stderr

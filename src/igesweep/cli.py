@@ -32,6 +32,17 @@ EXIT_STOPPED = 4
 EXIT_INTERRUPTED = 130
 
 
+def _positive_int(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="igesweep", description="Mechanistic anti-IgE therapy simulation at scale."
@@ -57,10 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--cluster", choices=["slurm", "pbs"],
                     help="start a batch-system cluster with dask-jobqueue "
                          "(settings from the sweep file's cluster: section)")
-    sw.add_argument("--workers", type=int, metavar="N",
-                    help="run on a local Dask cluster of N single-threaded workers (default: "
-                         "in this process up to 200,000 lanes, else one worker per core; "
-                         "ignored with --scheduler)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="run on a local Dask cluster of N single-threaded workers "
+                            "(default: in this process up to 200,000 lanes, else one worker "
+                            "per core; ignored with --scheduler)")
+    where.add_argument("--cores", type=_positive_int, metavar="N",
+                       help="use at most N of this machine's cores (default: all): in this "
+                            "process up to 200,000 lanes, else on N local workers; what a "
+                            "workflow job given N cores passes (ignored with --scheduler)")
     sw.add_argument("--allow-large", action="store_true",
                     help="accept a store over the sweep's output.max_store_gb")
     sw.add_argument("--strict", action="store_true",
@@ -163,7 +179,8 @@ def _cmd_sweep(args: argparse.Namespace, catalogue: Catalogue) -> int:
     from igesweep.sweep import run_sweep
 
     summary = run_sweep(args.sweep, args.output, catalogue=catalogue, scheduler=args.scheduler,
-                        cluster_kind=args.cluster, n_workers=args.workers, resume=args.resume,
+                        cluster_kind=args.cluster, n_workers=args.workers, n_cores=args.cores,
+                        resume=args.resume,
                         overwrite=args.overwrite, allow_large=args.allow_large,
                         quiet=args.quiet)
     if not summary.complete:

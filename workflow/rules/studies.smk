@@ -41,7 +41,9 @@ rule run_sweep:
         "benchmarks/results/run_sweep/{study}.tsv"
     conda:
         "../envs/igesweep.yaml"
-    threads: 64  # Snakemake caps this at --cores; the job then uses every core it gets
+    # Snakemake caps this at --cores; the job then uses every core it gets: in its own
+    # process up to 200,000 lanes (no cluster to start), else on as many local Dask workers
+    threads: 64
     resources:
         mem_mb=4000,
         runtime=60,
@@ -56,4 +58,4 @@ rule run_sweep:
         # --resume --overwrite: continue a store made with the same inputs, replace one made
         # with others (an edited study)
         "igesweep --catalogue {input.catalogue} sweep {input.sweep} -o {params.store}"
-        " --resume --overwrite --workers {threads} {params.scheduler} > {log} 2>&1"
+        " --resume --overwrite --cores {threads} {params.scheduler} > {log} 2>&1"

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import multiprocessing
 import multiprocessing.forkserver as forkserver
-import os
 import signal
 import subprocess
 import tempfile
@@ -25,15 +24,8 @@ from dask.utils import parse_timedelta
 from distributed import Client, LocalCluster
 
 from igesweep.errors import InputError
+from igesweep.sweep.cores import available_cores
 from igesweep.sweep.spec import ClusterOptions
-
-
-def available_cores() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover (not Linux)
-        return os.cpu_count() or 1
 
 
 class _ReplacesEndedJobs:

@@ -38,6 +38,7 @@ from igesweep.sweep.compute import (
     run_chunk,
     store_chunk,
 )
+from igesweep.sweep.cores import available_cores, numba_threads
 from igesweep.sweep.fingerprint import changed_inputs, input_digests
 from igesweep.sweep.integrity import verify_store
 from igesweep.sweep.plan import SweepPlan, build_plan
@@ -212,7 +213,9 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
     level = distributed_log.level
     try:
         with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
-            say(f"dask dashboard: {client.dashboard_link}")
+            n_connected = len(client.scheduler_info()["workers"])
+            say(f"dask dashboard: {client.dashboard_link} ({n_connected} "
+                f"{'worker' if n_connected == 1 else 'workers'} connected)")
             watch.lap("cluster_start")
             # Task keys name this run: on a scheduler shared by consecutive sweeps, a key
             # still known from the previous one would give its result (its plan, or a
@@ -392,6 +395,7 @@ def run_sweep(
     cluster: ClusterOptions | None = None,
     cluster_kind: Literal["slurm", "pbs"] | None = None,
     n_workers: int | None = None,
+    n_cores: int | None = None,
     resume: bool = False,
     overwrite: bool = False,
     allow_large: bool = False,
@@ -418,6 +422,13 @@ def run_sweep(
     n_workers : int, optional
         Workers of the local cluster (the sweep file's ``cluster:`` is not
         started, nor with a ``scheduler``).
+    n_cores : int, optional
+        Use at most this many of this machine's cores (all by default): over
+        as many of Numba's threads in this process up to
+        :data:`IN_PROCESS_MAX_LANES` lanes, else on as many local workers. The
+        sweep file's ``cluster:`` is not started; ignored with ``scheduler``,
+        ``cluster``, ``cluster_kind`` or ``n_workers``. What a workflow job
+        given N cores asks for.
     resume : bool
         Continue an interrupted store, computing only chunks not marked done.
     overwrite : bool
@@ -437,12 +448,17 @@ def run_sweep(
 
     Raises
     ------
+    ValueError
+        If ``n_workers`` or ``n_cores`` is below 1.
     InputError
         For invalid input, an existing output, or a store over the size limit.
     RunStopped
         If the run is interrupted, a write fails (a full or read-only disk) or
         the workers are lost; the chunks written are kept for ``resume``.
     """
+    for name, count in (("n_workers", n_workers), ("n_cores", n_cores)):
+        if count is not None and count < 1:
+            raise ValueError(f"{name} must be a positive number, not {count}")
     stream = stream or sys.stderr
     output = Path(output)
     watch = Stopwatch()
@@ -457,9 +473,12 @@ def run_sweep(
                          str(sweep_path))
     check_output_suffix(output)
     cluster = _batch_cluster(plan.sweep.cluster, cluster, cluster_kind,
-                             local=scheduler is not None or n_workers is not None)
+                             local=scheduler is not None or n_workers is not None
+                             or n_cores is not None)
     in_process = scheduler is None and cluster is None and n_workers is None \
         and plan.n_lanes <= IN_PROCESS_MAX_LANES
+    n_local = n_workers if n_workers is not None or n_cores is None \
+        else min(n_cores, available_cores())   # threads here, or local workers
     if not in_process and scheduler is None and cluster is None:
         from igesweep.sweep.engine import start_local_workers
 
@@ -480,14 +499,17 @@ def run_sweep(
                                 stream=stream)
             try:
                 if in_process:
-                    say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster is "
-                        f"started above {IN_PROCESS_MAX_LANES:,} lanes or with --workers)")
-                    chunk_phases = _run_in_process(plan, target, pending, progress)
+                    with numba_threads(n_local) as n_threads:
+                        say(f"running in this process on {n_threads} "
+                            f"{'core' if n_threads == 1 else 'cores'} ({plan.n_lanes:,} lanes; "
+                            f"a Dask cluster is started above {IN_PROCESS_MAX_LANES:,} lanes "
+                            f"or with --workers)")
+                        chunk_phases = _run_in_process(plan, target, pending, progress)
                     watch.lap("chunks")
                 else:
                     chunk_phases = _run_on_dask(plan, target, output, pending, progress, watch,
                                                 say, scheduler=scheduler, cluster=cluster,
-                                                n_workers=n_workers)
+                                                n_workers=n_local)
             except KeyboardInterrupt:
                 raise RunStopped("interrupted", _kept(target, output),
                                  interrupted=True) from None
