@@ -195,4 +195,5 @@ def test_sweep_on_the_cores_given(tmp_path):
         "grid": {"patient.weight_kg": [40, 80]}}))
     proc = run("sweep", sweep, "-o", tmp_path / "s.zarr", "--cores", "1")
     assert proc.returncode == 0, proc.stderr
-    assert "running in this process on 1 core (2 lanes" in proc.stderr
+    assert "running in this process (2 lanes; " in proc.stderr
+    assert "or with --workers), over 1 core\n" in proc.stderr

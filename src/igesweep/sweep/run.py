@@ -500,10 +500,10 @@ def run_sweep(
             try:
                 if in_process:
                     with numba_threads(n_local) as n_threads:
-                        say(f"running in this process on {n_threads} "
-                            f"{'core' if n_threads == 1 else 'cores'} ({plan.n_lanes:,} lanes; "
-                            f"a Dask cluster is started above {IN_PROCESS_MAX_LANES:,} lanes "
-                            f"or with --workers)")
+                        say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster "
+                            f"is started above {IN_PROCESS_MAX_LANES:,} lanes or with "
+                            f"--workers), over {n_threads} "
+                            f"{'core' if n_threads == 1 else 'cores'}")
                         chunk_phases = _run_in_process(plan, target, pending, progress)
                     watch.lap("chunks")
                 else:
