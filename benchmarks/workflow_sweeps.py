@@ -4,7 +4,8 @@ cluster for every study) and as now (``--cores N``: in the command's process up 
 
 The sweep files are the workflow's own: make them first with
 ``snakemake --cores all --until make_sweep``. Each study runs both ways in fresh
-processes (``python -m igesweep.cli``, as the workflow's shell command runs it),
+processes (``python -m igesweep.cli``, which runs what the workflow's ``igesweep``
+command runs; ``--overwrite`` replaces the store of the run before),
 the two interleaved round by round and their order alternated, after one untimed
 round that fills the kernel cache. Studies over 200,000 lanes take the same path
 (local Dask workers) both ways and are listed, not timed.
@@ -45,6 +46,8 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.cores < 1 or args.rounds < 1:
+        parser.error("--cores and --rounds must be at least 1")
     sweeps = sorted(args.results.glob("*/sweep.yaml"))
     if not sweeps:
         sys.exit(f"no {args.results}/*/sweep.yaml: run `snakemake --cores all --until "

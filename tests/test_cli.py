@@ -196,4 +196,4 @@ def test_sweep_on_the_cores_given(tmp_path):
     proc = run("sweep", sweep, "-o", tmp_path / "s.zarr", "--cores", "1")
     assert proc.returncode == 0, proc.stderr
     assert "running in this process (2 lanes; " in proc.stderr
-    assert "or with --workers), over 1 core\n" in proc.stderr
+    assert "or with --workers), kernel on 1 thread\n" in proc.stderr

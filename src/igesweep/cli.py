@@ -33,7 +33,22 @@ EXIT_INTERRUPTED = 130
 
 
 def _positive_int(text: str) -> int:
-    """An argument that must be a whole number of at least 1."""
+    """Parse an argument that must be a whole number of at least 1.
+
+    Parameters
+    ----------
+    text : str
+        The argument as given.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` is not a whole number of at least 1 (argparse names the option).
+    """
     try:
         value = int(text)
     except ValueError:
@@ -74,9 +89,11 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: in this process up to 200,000 lanes, else one worker "
                             "per core; ignored with --scheduler)")
     where.add_argument("--cores", type=_positive_int, metavar="N",
-                       help="use at most N of this machine's cores (default: all): in this "
-                            "process up to 200,000 lanes, else on N local workers; what a "
-                            "workflow job given N cores passes (ignored with --scheduler)")
+                       help="size the run to N of this machine's cores: the kernel on N "
+                            "threads in this process up to 200,000 lanes, else N local "
+                            "workers; the sweep file's cluster: is not started (what a "
+                            "workflow job given N cores passes; ignored with --scheduler "
+                            "or --cluster)")
     sw.add_argument("--allow-large", action="store_true",
                     help="accept a store over the sweep's output.max_store_gb")
     sw.add_argument("--strict", action="store_true",

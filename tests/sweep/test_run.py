@@ -281,25 +281,56 @@ def test_sweeps_up_to_the_limit_run_in_this_process_and_larger_ones_on_dask(tmp_
     assert "dask dashboard:" in said[4] and "running in this process" not in said[4]
 
 
-def test_cores_hold_the_process_threads_and_the_local_workers(tmp_path, monkeypatch):
+def test_cores_hold_the_kernel_threads_here_and_the_local_workers(tmp_path, monkeypatch):
     import igesweep.sweep.run as run_module
 
     monkeypatch.setattr(run_module, "IN_PROCESS_MAX_LANES", 3)
+    kernel_threads = []
+    original = run_module.compute_chunk
+
+    def compute_chunk(*args, **kwargs):
+        kernel_threads.append(numba.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "compute_chunk", compute_chunk)
     said = {}
     for n, cores in ((3, None), (3, 1), (4, None), (4, 1)):
         sweep = {**BASE, "times": {"start": 0, "stop": 28, "step": 28},
                  "grid": {"patient.weight_kg": {"linspace": [40, 100, n]}},
-                 "output": {"variables": ["free_ige"]}}
+                 "output": {"variables": ["free_ige"], "chunk_lanes": 1}}
         stream = io.StringIO()
+        kernel_threads.clear()
         assert run_sweep(write(tmp_path, sweep, f"{n}.yaml"), tmp_path / f"{n}-{cores}.zarr",
                          n_cores=cores, stream=stream).complete
-        said[n, cores] = stream.getvalue()
-    all_cores = numba.config.NUMBA_NUM_THREADS
-    assert f"or with --workers), over {all_cores} cores" in said[3, None]
-    assert "or with --workers), over 1 core\n" in said[3, 1]
-    assert numba.get_num_threads() == all_cores   # given back after the run
-    assert f"({available_cores()} workers connected)" in said[4, None]
-    assert "(1 worker connected)" in said[4, 1]
+        said[n, cores] = stream.getvalue(), list(kernel_threads)
+    every = numba.config.NUMBA_NUM_THREADS
+    assert said[3, None][1] == [every] * 3 and said[3, 1][1] == [1] * 3
+    plural = "thread" if every == 1 else "threads"
+    assert f"or with --workers), kernel on {every} {plural}\n" in said[3, None][0]
+    assert "or with --workers), kernel on 1 thread\n" in said[3, 1][0]
+    assert numba.get_num_threads() == every   # given back after the run
+    assert said[4, None][1] == said[4, 1][1] == []   # computed by Dask workers
+    n_workers = available_cores()
+    assert (f"({n_workers} {'worker' if n_workers == 1 else 'workers'} connected)"
+            in said[4, None][0])
+    assert "(1 worker connected)" in said[4, 1][0]
+
+
+def test_cores_run_the_sweep_here_rather_than_the_files_cluster(tmp_path, monkeypatch):
+    path = write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]},
+                            "cluster": {"kind": "pbs"}})
+    monkeypatch.setenv("PATH", str(tmp_path / "no-batch-system"))
+    stream = io.StringIO()
+    assert run_sweep(path, tmp_path / "out.zarr", n_cores=1, stream=stream).complete
+    assert "running in this process (2 lanes; " in stream.getvalue()
+
+
+def test_cores_are_ignored_with_a_scheduler(tmp_path, cluster):
+    stream = io.StringIO()
+    assert run_sweep(write(tmp_path, {**BASE, "grid": {"patient.weight_kg": [50, 70]}}),
+                     tmp_path / "out.zarr", scheduler=cluster.scheduler_address, n_cores=1,
+                     stream=stream).complete
+    assert "(2 workers connected)" in stream.getvalue()   # the scheduler's two, not one
 
 
 @pytest.mark.parametrize("argument", ["n_workers", "n_cores"])

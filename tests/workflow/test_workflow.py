@@ -203,4 +203,6 @@ def test_an_interrupted_sweep_is_resumed_by_the_workflow_not_restarted(tmp_path_
     assert again.returncode == 0, again.stderr[-4000:]
     log = (work / "logs" / "run_sweep" / "therapy_reference.log").read_text()
     assert f"resuming: 1 of {n_chunks} chunks to run" in log, log
+    # on the job's cores (--cores 2 to Snakemake), in the job's process: no cluster started
+    assert "running in this process (" in log and "dask dashboard" not in log, log
     assert chunks_done(store).all()

@@ -29,6 +29,11 @@ def numba_threads(n_threads: int | None) -> Iterator[int]:
     ------
     int
         The number of threads in use; the previous number is restored on exit.
+
+    Notes
+    -----
+    Numba's thread count belongs to the calling thread: it holds the parallel
+    kernels this thread launches, not those of other threads.
     """
     import numba
 

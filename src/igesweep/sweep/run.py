@@ -213,9 +213,10 @@ def _run_on_dask(plan: SweepPlan, target: Path, output: Path, pending: np.ndarra
     level = distributed_log.level
     try:
         with dask_client(scheduler=scheduler, cluster=cluster, n_workers=n_workers) as client:
-            n_connected = len(client.scheduler_info()["workers"])
-            say(f"dask dashboard: {client.dashboard_link} ({n_connected} "
-                f"{'worker' if n_connected == 1 else 'workers'} connected)")
+            n_connected = len(client.nthreads())   # scheduler_info() lists at most 5
+            say(f"dask dashboard: {client.dashboard_link}" + (
+                f" ({n_connected} {'worker' if n_connected == 1 else 'workers'} connected)"
+                if n_connected else ""))
             watch.lap("cluster_start")
             # Task keys name this run: on a scheduler shared by consecutive sweeps, a key
             # still known from the previous one would give its result (its plan, or a
@@ -423,10 +424,11 @@ def run_sweep(
         Workers of the local cluster (the sweep file's ``cluster:`` is not
         started, nor with a ``scheduler``).
     n_cores : int, optional
-        Use at most this many of this machine's cores (all by default): over
-        as many of Numba's threads in this process up to
-        :data:`IN_PROCESS_MAX_LANES` lanes, else on as many local workers. The
-        sweep file's ``cluster:`` is not started; ignored with ``scheduler``,
+        Size the run to this many of this machine's cores (all by default):
+        the kernel over as many of Numba's threads in this process up to
+        :data:`IN_PROCESS_MAX_LANES` lanes (the thread writing chunks runs
+        beside them), else as many single-threaded local workers. The sweep
+        file's ``cluster:`` is not started; ignored with ``scheduler``,
         ``cluster``, ``cluster_kind`` or ``n_workers``. What a workflow job
         given N cores asks for.
     resume : bool
@@ -502,8 +504,8 @@ def run_sweep(
                     with numba_threads(n_local) as n_threads:
                         say(f"running in this process ({plan.n_lanes:,} lanes; a Dask cluster "
                             f"is started above {IN_PROCESS_MAX_LANES:,} lanes or with "
-                            f"--workers), over {n_threads} "
-                            f"{'core' if n_threads == 1 else 'cores'}")
+                            f"--workers), kernel on {n_threads} "
+                            f"{'thread' if n_threads == 1 else 'threads'}")
                         chunk_phases = _run_in_process(plan, target, pending, progress)
                     watch.lap("chunks")
                 else:
