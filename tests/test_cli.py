@@ -1,5 +1,6 @@
 """The ``igesweep`` command line, run as a real subprocess."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -197,3 +198,21 @@ def test_sweep_on_the_cores_given(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "running in this process (2 lanes; " in proc.stderr
     assert "or with --workers), kernel on 1 thread\n" in proc.stderr
+
+
+def test_verify_names_a_missing_store_and_a_store_of_simulate(tmp_path):
+    missing = run("verify", tmp_path / "none.zarr")
+    assert missing.returncode == 2 and "none.zarr does not exist" in missing.stderr
+    store = tmp_path / "one.zarr"
+    assert run("simulate", EXAMPLE, "-o", store).returncode == 0
+    proc = run("verify", store)
+    assert proc.returncode == 2, proc.stderr
+    assert "was written by `igesweep simulate`, not by a sweep" in proc.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback():
+    with subprocess.Popen(processes.igesweep_command("therapies"), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        proc.stdout.close()   # as `| head` does once it has its lines
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and "Traceback" not in err, err

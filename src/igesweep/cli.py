@@ -4,13 +4,15 @@ Exit codes: 0 success; 1 the integrator failed on a lane (for ``sweep``: only
 with ``--strict``, or if the store is left incomplete); 2 invalid input (each
 problem printed with its YAML path; no output written); 3 ``verify`` found a
 damaged store; 4 a run stopped by a failed write or lost workers, and 130 one
-stopped by Ctrl-C (the chunks written are kept; ``--resume`` continues).
+stopped by Ctrl-C (the chunks written are kept; ``--resume`` continues); 141 the
+reader of standard output went away (``igesweep ... | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,8 @@ EXIT_DAMAGED = 3
 EXIT_STOPPED = 4
 #: Stopped by the user (Ctrl-C): 128 + SIGINT, as shells report it.
 EXIT_INTERRUPTED = 130
+#: The reader of standard output went away: 128 + SIGPIPE, as shells report it.
+EXIT_BROKEN_PIPE = 141
 
 
 def _positive_int(text: str) -> int:
@@ -273,12 +277,20 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from igesweep.store import is_igesweep_store
+    from pathlib import Path
+
+    from igesweep.store import is_igesweep_store, store_attributes
     from igesweep.sweep.integrity import verify_store
 
+    if not Path(args.store).exists():
+        raise InputError([("store", f"{args.store} does not exist")], "<command line>")
     if not is_igesweep_store(args.store):
         raise InputError([("store", f"{args.store} is not an igesweep store (no igesweep "
                                     "metadata in its zarr.json)")], "<command line>")
+    if "sweep_sha256" not in store_attributes(args.store):
+        raise InputError([("store", f"{args.store} was written by `igesweep simulate`, not by "
+                                    "a sweep: only sweep stores carry chunk checksums")],
+                         "<command line>")
     try:
         check = verify_store(args.store)
     except ValueError as err:
@@ -416,6 +428,11 @@ def run() -> None:
     _HOLDING_COLLECTOR = True
     try:
         code = main()
+    except BrokenPipeError:
+        # the reader of standard output left (`igesweep ... | head`): no traceback, and
+        # nothing more written to the closed pipe at exit (the recipe of Python's signal docs)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
     finally:
         gc.freeze()
     sys.exit(code)

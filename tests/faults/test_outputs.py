@@ -36,3 +36,4 @@ def test_resume_without_a_store_says_it_starts_a_new_one(tmp_path):
     summary = run_sweep(source, tmp_path / "s.zarr", resume=True, n_workers=1, stream=stream)
     assert summary.complete
     assert "no store at" in stream.getvalue() and "starting a new one" in stream.getvalue()
+    assert "resuming:" not in stream.getvalue()   # nothing was resumed

@@ -488,14 +488,16 @@ def run_sweep(
     watch.lap("plan")
     chunk_phases: dict[str, float] = {}
     with output_lock(output):
-        if resume and not output.exists() and not staging_path(output).exists():
+        nothing_to_resume = not output.exists() and not staging_path(output).exists()
+        if resume and nothing_to_resume:
             say(f"no store at {output} to resume: starting a new one")
         pending, target = _prepare_store(plan, text, output, resume=resume, overwrite=overwrite,
                                          say=say)
+        continued = resume and not nothing_to_resume
         watch.lap("store")
         t0 = time.perf_counter()
         if pending.size:
-            if resume:
+            if continued:
                 say(f"resuming: {pending.size:,} of {plan.n_chunks:,} chunks to run")
             progress = Progress(sum(plan.chunk_lanes(int(c)) for c in pending), quiet=quiet,
                                 stream=stream)
