@@ -279,15 +279,16 @@ def _cmd_calibrate(args: argparse.Namespace, catalogue: Catalogue) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from igesweep.store import is_igesweep_store, store_attributes
+    from igesweep.store import is_igesweep_store
     from igesweep.sweep.integrity import verify_store
+    from igesweep.sweep.store import is_sweep_store
 
     if not Path(args.store).exists():
         raise InputError([("store", f"{args.store} does not exist")], "<command line>")
     if not is_igesweep_store(args.store):
         raise InputError([("store", f"{args.store} is not an igesweep store (no igesweep "
                                     "metadata in its zarr.json)")], "<command line>")
-    if "sweep_sha256" not in store_attributes(args.store):
+    if not is_sweep_store(Path(args.store)):
         raise InputError([("store", f"{args.store} was written by `igesweep simulate`, not by "
                                     "a sweep: only sweep stores carry chunk checksums")],
                          "<command line>")

@@ -35,30 +35,14 @@ NOT_ZARR_SUFFIXES = frozenset({".nc", ".nc4", ".netcdf", ".h5", ".hdf5", ".csv",
                                ".parquet", ".txt"})
 
 
-def store_attributes(path: str | Path) -> dict:
-    """The attributes of a zarr store's root group, read from its ``zarr.json``.
-
-    Parameters
-    ----------
-    path : str or Path
-        The store (a directory).
-
-    Returns
-    -------
-    dict
-        The attributes; empty if there are none or the metadata cannot be read.
-    """
+def is_igesweep_store(path: str | Path) -> bool:
+    """Whether ``path`` is a zarr store written by igesweep (its root metadata says so)."""
     meta = Path(path) / "zarr.json"
     try:
         attrs = json.loads(meta.read_text()).get("attributes", {})
     except (OSError, ValueError, AttributeError):
-        return {}
-    return attrs if isinstance(attrs, dict) else {}
-
-
-def is_igesweep_store(path: str | Path) -> bool:
-    """Whether ``path`` is a zarr store written by igesweep (its root metadata says so)."""
-    return "igesweep_version" in store_attributes(path)
+        return False
+    return isinstance(attrs, dict) and "igesweep_version" in attrs
 
 
 def check_output_suffix(path: str | Path) -> Path:

@@ -320,6 +320,11 @@ def mark_complete(path: Path) -> None:
     consolidate(path)
 
 
+def is_sweep_store(path: Path) -> bool:
+    """Whether an igesweep store was written by a sweep (not by ``igesweep simulate``)."""
+    return COMPLETE_ATTR in store_attrs(path)
+
+
 def is_complete(path: Path) -> bool:
     """Whether a sweep store is marked complete."""
     return store_attrs(path).get(COMPLETE_ATTR) == "true"
