@@ -253,10 +253,10 @@ def _run_child(args: list[str], flame: Path | None = None) -> tuple[dict, float,
     return json.loads(out.strip().splitlines()[-1]), wall, peak / 1e9
 
 
-def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: int,
-            sample: int, flame: Path | None, bare: dict | None = None,
-            model: str = "igesweep-2") -> dict:
-    """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
+def _sweep_child(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: int,
+                 model: str, flame: Path | None = None
+                 ) -> tuple[Path, dict, float, float, int]:
+    """Run one sweep end to end in a child; its file, report, wall, peak GB and store bytes."""
     import yaml
     sweep = workdir / f"sweep_{n_lanes}_{path_name}.yaml"
     sweep.write_text(yaml.safe_dump(sweep_file(n_lanes, PATHS[path_name], model)))
@@ -265,6 +265,15 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
                                   str(workers if engine == "dask" else 0)], flame)
     size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
     shutil.rmtree(store)
+    return sweep, e2e, wall, peak, size
+
+
+def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: int,
+            sample: int, flame: Path | None, bare: dict | None = None,
+            model: str = "igesweep-2") -> dict:
+    """Profile one sweep size, path and engine (the bare kernel measured unless given)."""
+    sweep, e2e, wall, peak, size = _sweep_child(n_lanes, path_name, engine, workdir, workers,
+                                                model, flame)
     if bare is None:
         bare, _, _ = _run_child(["--child-bare", str(sweep), str(sample)])
     on_dask = "cluster_start" in e2e["timings"]   # timed only where a cluster is started
@@ -276,14 +285,7 @@ def profile(n_lanes: int, path_name: str, engine: str, workdir: Path, workers: i
 def fixed_cost(path_name: str, engine: str, workdir: Path, workers: int,
                model: str = "igesweep-2") -> float:
     """Wall seconds of a 4-lane sweep of the same year and outputs: the fixed cost of a sweep."""
-    import yaml
-    sweep = workdir / f"sweep_4_{path_name}.yaml"
-    sweep.write_text(yaml.safe_dump(sweep_file(4, PATHS[path_name], model)))
-    store = workdir / f"out_4_{path_name}.zarr"
-    _, wall, _ = _run_child(["--child-sweep", str(sweep), str(store),
-                             str(workers if engine == "dask" else 0)])
-    shutil.rmtree(store)
-    return wall
+    return _sweep_child(4, path_name, engine, workdir, workers, model)[2]
 
 
 def _ms(x: float) -> str:
